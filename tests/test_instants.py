@@ -62,7 +62,7 @@ def test_to_utc_rejects_naive_and_non_datetimes(value: object) -> None:
         "2026-02-30T01:30:00.000000Z",
         "2026-03-02T24:00:00.000000Z",
         "2026-03-02T01:30:00.000000Z\n",
-        "２０２６-03-02T01:30:00.000000Z",
+        "２０２６-03-02T01:30:00.000000Z",  # noqa: RUF001 -- non-ASCII digits must fail
         20260302,
     ],
 )

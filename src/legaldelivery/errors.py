@@ -29,6 +29,7 @@ __all__ = [
     "NoteError",
     "ProofError",
     "SignatureError",
+    "StoreError",
     "VerificationError",
 ]
 
@@ -74,9 +75,7 @@ class InputError(LegalDeliveryError, ValueError):
 
     _NOTHING: object = object()
 
-    def __init__(
-        self, message: str, *, path: str | None = None, got: object = _NOTHING
-    ) -> None:
+    def __init__(self, message: str, *, path: str | None = None, got: object = _NOTHING) -> None:
         if got is not InputError._NOTHING:
             message = f"{message} (got {_shown(got)})"
         super().__init__(message, path=path)
@@ -117,3 +116,11 @@ class ProofError(VerificationError):
 
 class NoteError(VerificationError):
     """A signed note is malformed or carries no valid signature from a trusted key."""
+
+
+class StoreError(LegalDeliveryError):
+    """The storage under a log failed: a lock held past its timeout, a full disk, an I/O error.
+
+    Neither bad input nor failed verification: the same call may succeed once the
+    environment is fixed. An append that raises it was not acknowledged.
+    """
