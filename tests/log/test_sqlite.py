@@ -1,0 +1,630 @@
+"""The SQLite store: settings, schema versions, refusals, locking, and O(log n) proof reads."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from legaldelivery import merkle
+from legaldelivery.errors import InputError, StoreError
+from legaldelivery.keys import Ed25519Signer
+from legaldelivery.log import EvidenceLog
+from legaldelivery.log.entry import GENESIS_PREV, entry_hash
+from legaldelivery.log.sqlite import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Migration,
+    SqliteSettings,
+    SqliteStore,
+    migrate,
+)
+from legaldelivery.log.store import AppendBatch, EntryStore, Head
+from legaldelivery.records import Court
+
+ORIGIN = "court.example/sqlite-test"
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+SIGNER = Ed25519Signer.generate(ORIGIN)
+
+
+def courts(count: int, start: int = 0) -> list[Court]:
+    return [
+        Court(court_id=f"court-{i}", name=f"Court {i}", time_zone="Asia/Shanghai")
+        for i in range(start, start + count)
+    ]
+
+
+def clock() -> datetime:
+    return T0
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "evidence.sqlite"
+
+
+@pytest.fixture
+def log(log_path: Path) -> Iterator[EvidenceLog]:
+    made = EvidenceLog.create(log_path, origin=ORIGIN, signer=SIGNER, clock=clock)
+    yield made
+    made.close()
+
+
+def sqlite_store(log: EvidenceLog) -> SqliteStore:
+    store = log.store
+    assert isinstance(store, SqliteStore)
+    return store
+
+
+# -- settings -------------------------------------------------------------------------
+
+
+def test_the_default_settings_are_durable_and_shared() -> None:
+    assert SqliteSettings() == SqliteSettings(
+        synchronous="FULL", journal_mode="WAL", busy_timeout_ms=30_000
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("synchronous", "full"),
+        ("synchronous", "SOMETIMES"),
+        ("journal_mode", "MEMORY"),
+        ("busy_timeout_ms", -1),
+        ("busy_timeout_ms", 1.5),
+        ("busy_timeout_ms", True),
+        ("busy_timeout_ms", 2**31),
+    ],
+)
+def test_settings_refuse_unknown_values(field: str, value: object) -> None:
+    with pytest.raises(InputError, match=field):
+        SqliteSettings(**{field: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("name", "number"), [("OFF", 0), ("NORMAL", 1), ("FULL", 2), ("EXTRA", 3)])
+def test_the_connection_runs_with_the_settings_given(
+    log_path: Path, name: str, number: int
+) -> None:
+    chosen = SqliteSettings(synchronous=name, busy_timeout_ms=1234)  # type: ignore[arg-type]
+    store = SqliteStore.create(log_path, origin=ORIGIN, settings=chosen)
+    try:
+        conn = store.connection
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == number
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 1234
+        assert store.settings is chosen
+    finally:
+        store.close()
+    again = SqliteStore.open(log_path)
+    try:
+        # synchronous is per connection: reopening uses the defaults again.
+        assert again.connection.execute("PRAGMA synchronous").fetchone()[0] == 2
+    finally:
+        again.close()
+
+
+def test_a_rollback_journal_can_be_chosen(log_path: Path) -> None:
+    store = SqliteStore.create(
+        log_path, origin=ORIGIN, settings=SqliteSettings(journal_mode="DELETE")
+    )
+    try:
+        assert store.connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    finally:
+        store.close()
+
+
+# -- creating and opening -------------------------------------------------------------
+
+
+def test_the_file_records_its_schema_origin_and_creation(log_path: Path) -> None:
+    created = datetime(2026, 1, 5, 3, 4, 5, 678, tzinfo=timezone.utc)
+    SqliteStore.create(log_path, origin=ORIGIN, created=created).close()
+    conn = sqlite3.connect(log_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+    finally:
+        conn.close()
+    assert meta == {
+        "format": "legaldelivery/sqlite",
+        "origin": ORIGIN,
+        "created": "2026-01-05T03:04:05.000678Z",
+    }
+    assert tables == {"entries", "nodes", "meta"}
+
+
+def test_create_refuses_an_existing_file_and_leaves_it_alone(log_path: Path) -> None:
+    log_path.write_bytes(b"precious")
+    with pytest.raises(InputError, match="already exists"):
+        SqliteStore.create(log_path, origin=ORIGIN)
+    with pytest.raises(InputError, match="already exists"):
+        EvidenceLog.create(log_path, origin=ORIGIN, signer=SIGNER)
+    assert log_path.read_bytes() == b"precious"
+
+
+def test_create_refuses_a_naive_creation_time_and_leaves_no_file(log_path: Path) -> None:
+    with pytest.raises(InputError, match="created"):
+        SqliteStore.create(log_path, origin=ORIGIN, created=datetime(2026, 1, 1))
+    assert not log_path.exists()
+
+
+def test_create_in_a_missing_folder_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot create"):
+        SqliteStore.create(tmp_path / "nowhere" / "log.sqlite", origin=ORIGIN)
+
+
+def test_open_refuses_a_missing_file(log_path: Path) -> None:
+    with pytest.raises(InputError, match="no log file"):
+        SqliteStore.open(log_path)
+    with pytest.raises(InputError, match="no log file"):
+        EvidenceLog.open(log_path)
+    assert not log_path.exists()
+
+
+def test_open_refuses_a_file_that_is_not_a_database(log_path: Path) -> None:
+    log_path.write_bytes(b"this is not SQLite at all, just some text" * 100)
+    with pytest.raises(InputError, match="not a readable SQLite database"):
+        SqliteStore.open(log_path)
+
+
+def test_open_refuses_a_database_that_is_not_a_log(log_path: Path) -> None:
+    conn = sqlite3.connect(log_path)
+    conn.execute("CREATE TABLE other (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError, match="without its schema"):
+        SqliteStore.open(log_path)
+
+
+def test_open_refuses_a_log_without_its_marker(log_path: Path) -> None:
+    SqliteStore.create(log_path, origin=ORIGIN).close()
+    conn = sqlite3.connect(log_path)
+    conn.execute("DELETE FROM meta WHERE key = 'format'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError, match="marker"):
+        SqliteStore.open(log_path)
+
+
+def test_open_refuses_a_newer_schema(log_path: Path) -> None:
+    SqliteStore.create(log_path, origin=ORIGIN).close()
+    conn = sqlite3.connect(log_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError, match="newer than this library"):
+        SqliteStore.open(log_path)
+    with pytest.raises(InputError, match="newer than this library"):
+        SqliteStore.open(log_path, read_only=True)
+
+
+@pytest.mark.parametrize("name", ["log.sqlite", "log.db", "LOG.SQLITE", "log.sqlite3"])
+def test_evidence_logs_choose_sqlite_by_suffix(tmp_path: Path, name: str) -> None:
+    with EvidenceLog.create(tmp_path / name, origin=ORIGIN, signer=SIGNER) as made:
+        assert isinstance(made.store, SqliteStore)
+        made.append_many(courts(3))
+    with EvidenceLog.open(tmp_path / name) as again:
+        assert isinstance(again.store, SqliteStore)
+        assert again.size == 3
+
+
+@pytest.mark.parametrize("name", ["log.txt", "log", "log.json"])
+def test_unknown_suffixes_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(InputError, match="unsupported log location"):
+        EvidenceLog.create(tmp_path / name, origin=ORIGIN, signer=SIGNER)
+    with pytest.raises(InputError, match="unsupported log location"):
+        EvidenceLog.open(tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+# -- migrations -----------------------------------------------------------------------
+
+
+def _add_column(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE meta ADD COLUMN note TEXT")
+
+
+def _break(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE half_done (x)")
+    raise sqlite3.OperationalError("disk on fire")
+
+
+def test_migrate_applies_the_missing_steps_once(log_path: Path) -> None:
+    SqliteStore.create(log_path, origin=ORIGIN).close()
+    steps = (*MIGRATIONS, Migration(version=2, summary="meta notes", apply=_add_column))
+    conn = sqlite3.connect(log_path, isolation_level=None)
+    try:
+        assert migrate(conn, steps) == 2
+        assert migrate(conn, steps) == 2  # a second run finds nothing to do
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(meta)")]
+        assert columns == ["key", "value", "note"]
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    finally:
+        conn.close()
+    # This library knows only version 1, so it now refuses the file.
+    with pytest.raises(InputError, match="schema version 2 is newer"):
+        SqliteStore.open(log_path)
+
+
+def test_a_failing_step_leaves_the_file_as_it_was(log_path: Path) -> None:
+    SqliteStore.create(log_path, origin=ORIGIN).close()
+    steps = (
+        *MIGRATIONS,
+        Migration(version=2, summary="meta notes", apply=_add_column),
+        Migration(version=3, summary="broken", apply=_break),
+    )
+    conn = sqlite3.connect(log_path, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="disk on fire"):
+            migrate(conn, steps)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert [row[1] for row in conn.execute("PRAGMA table_info(meta)")] == ["key", "value"]
+        assert (
+            conn.execute("SELECT name FROM sqlite_master WHERE name='half_done'").fetchall() == []
+        )
+    finally:
+        conn.close()
+    SqliteStore.open(log_path).close()
+
+
+def test_migrate_refuses_misnumbered_steps() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    steps = (Migration(version=2, summary="skips one", apply=_add_column),)
+    try:
+        with pytest.raises(InputError, match="numbered"):
+            migrate(conn, steps)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def test_an_empty_database_migrates_to_the_current_schema() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        assert migrate(conn) == SCHEMA_VERSION
+        conn.execute("INSERT INTO entries (seq, data) VALUES (0, x'00')")
+        conn.execute("INSERT INTO nodes (level, idx, hash) VALUES (0, 0, x'00')")
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO nodes (level, idx, hash) VALUES (0, 0, x'01')")
+    finally:
+        conn.close()
+
+
+# -- writing --------------------------------------------------------------------------
+
+
+def test_entries_persist_across_reopening(log: EvidenceLog, log_path: Path) -> None:
+    first = log.append_many(courts(5))
+    root = log.root_hash()
+    log.close()
+    with EvidenceLog.open(log_path, signer=SIGNER, clock=clock) as again:
+        assert again.size == 5
+        assert [e.data for e in again.entries()] == [e.data for e in first]
+        assert again.root_hash() == root
+        more = again.append(courts(1, start=5)[0])
+        assert more.seq == 5
+        assert more.prev == first[-1].hash
+
+
+def test_two_store_objects_on_one_file_extend_one_chain(log_path: Path) -> None:
+    with (
+        EvidenceLog.create(log_path, origin=ORIGIN, signer=SIGNER, clock=clock) as one,
+        EvidenceLog.open(log_path, signer=SIGNER, clock=clock) as two,
+    ):
+        for i in range(6):
+            writer = one if i % 2 else two
+            writer.append_many(courts(1 + i % 3, start=10 * i))
+        datas = list(one.store.iter_entries())
+        assert [e.data for e in two.entries()] == datas
+        assert one.root_hash() == two.root_hash() == merkle.root_hash(datas)
+    prev = GENESIS_PREV
+    for seq, data in enumerate(datas):
+        assert f'"prev":"{prev}"'.encode() in data
+        assert f'"seq":{seq},'.encode() in data
+        prev = entry_hash(data)
+
+
+def _raw_batch(
+    head: Head,
+    store: EntryStore,
+    drop: tuple[int, int] | None = None,
+    extra: tuple[int, int] | None = None,
+    wrong_leaf: bool = False,
+) -> tuple[AppendBatch, None]:
+    """A batch of two entries' worth of bytes with the right (or a deliberately wrong) nodes."""
+    tree = merkle.MerkleAccumulator.from_nodes(
+        lambda lv, i: store.get_nodes([(lv, i)])[(lv, i)], head.size
+    )
+    datas = [f"entry-{head.size + i}".encode() for i in range(2)]
+    nodes = {}
+    for data in datas:
+        for row in tree.append_returning_nodes(merkle.leaf_hash(data)):
+            nodes[(row.level, row.index)] = row.hash
+    if drop is not None:
+        del nodes[drop]
+    if extra is not None:
+        nodes[extra] = bytes(32)
+    if wrong_leaf:
+        nodes[(0, head.size)] = merkle.leaf_hash(b"something else")
+    entries = [(head.size + i, d) for i, d in enumerate(datas)]
+    return AppendBatch(entries=entries, nodes=nodes, last_time=T0, last_signer="0" * 64), None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"drop": (1, 1)}, "completes 4 Merkle nodes but carries 3"),
+        ({"drop": (2, 0)}, "completes 4 Merkle nodes but carries 3"),
+        ({"extra": (0, 4)}, r"node \(0, 4\) is not completed"),
+        ({"extra": (2, 1)}, r"node \(2, 1\) is not completed"),
+        ({"extra": (1, 0)}, r"node \(1, 0\) is not completed"),
+        ({"drop": (0, 3), "extra": (0, 1)}, r"node \(0, 1\) is not completed"),
+        ({"wrong_leaf": True}, "leaf hash of entry 2"),
+    ],
+)
+def test_a_batch_with_the_wrong_nodes_is_refused(
+    log: EvidenceLog, change: dict[str, object], message: str
+) -> None:
+    log.append_many(courts(2))
+    store = sqlite_store(log)
+    before = store.get_nodes([(lv, i) for lv in range(4) for i in range(6)])
+    with pytest.raises(InputError, match=message):
+        store.append_batch(lambda head, inner: _raw_batch(head, inner, **change))  # type: ignore[arg-type]
+    assert store.size() == 2
+    assert store.get_nodes([(lv, i) for lv in range(4) for i in range(6)]) == before
+
+
+def test_a_writer_waits_for_the_lock_then_gives_up_with_a_store_error(log_path: Path) -> None:
+    impatient = SqliteSettings(busy_timeout_ms=50)
+    store = SqliteStore.create(log_path, origin=ORIGIN, settings=impatient)
+    log = EvidenceLog(store, signer=SIGNER, clock=clock)
+    log.append(courts(1)[0])
+    other = sqlite3.connect(log_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="locked past the busy timeout") as caught:
+            log.append(courts(1, start=1)[0])
+        assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+        # Readers are not blocked by the writer (WAL).
+        assert log.size == 1
+        other.execute("ROLLBACK")
+        assert log.append(courts(1, start=2)[0]).seq == 1
+    finally:
+        other.close()
+        log.close()
+
+
+def test_a_read_only_store_reads_beside_a_writer_and_refuses_to_write(
+    log: EvidenceLog, log_path: Path
+) -> None:
+    log.append_many(courts(3))
+    reader = SqliteStore.open(log_path, read_only=True)
+    try:
+        assert reader.read_only
+        stream = reader.iter_entries()
+        first = next(stream)
+        log.append_many(courts(4, start=3))  # commits while the reader is mid-stream
+        assert [first, *stream] == [e.data for e in log.entries(0, 3)]
+        assert reader.size() == 7
+        assert reader.head() == sqlite_store(log).head()
+        with pytest.raises(InputError, match="read_only"):
+            EvidenceLog(reader, signer=SIGNER).append(courts(1)[0])
+        with pytest.raises(InputError, match="no entry 7"):
+            reader.read_entry(7)
+    finally:
+        reader.close()
+
+
+def test_a_missing_entry_row_is_reported_not_skipped(log: EvidenceLog) -> None:
+    log.append_many(courts(5))
+    store = sqlite_store(log)
+    store.connection.execute("DELETE FROM entries WHERE seq = 2")
+    with pytest.raises(InputError, match="entry 2 is missing"):
+        list(store.iter_entries())
+    store.connection.execute("DELETE FROM entries WHERE seq = 3")
+    with pytest.raises(InputError, match="entry 2 is missing"):
+        list(store.iter_entries(2))
+
+
+def test_the_head_is_read_from_the_last_row(log: EvidenceLog) -> None:
+    entries = log.append_many(courts(3))
+    fresh = SqliteStore.open(sqlite_store(log).path)
+    try:
+        head = fresh.head()
+    finally:
+        fresh.close()
+    assert head == Head(
+        size=3,
+        last_hash=entries[-1].hash,
+        last_time=entries[-1].time,
+        last_signer=SIGNER.fingerprint,
+    )
+
+
+def test_many_keys_are_fetched_in_chunks(log: EvidenceLog) -> None:
+    log.append_many(courts(40))
+    store = sqlite_store(log)
+    keys = [(lv, i) for lv in range(7) for i in range(200)]
+    found = store.get_nodes(keys)
+    assert len(found) == sum(40 >> lv for lv in range(7))
+    assert found == {key: store.get_nodes([key])[key] for key in found}
+
+
+# -- proofs read O(log n) rows --------------------------------------------------------
+
+
+class ReadMeter:
+    """Counts the statements a connection runs and the SQLite VM steps they take."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.statements: list[str] = []
+        self.steps = 0
+
+    def _step(self) -> int:
+        self.steps += 1
+        return 0
+
+    def __enter__(self) -> ReadMeter:
+        self.conn.set_trace_callback(self.statements.append)
+        self.conn.set_progress_handler(self._step, 1)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.conn.set_trace_callback(None)
+        self.conn.set_progress_handler(None, 1)
+
+
+@pytest.fixture(scope="module")
+def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.sqlite"
+    with EvidenceLog.create(path, origin=ORIGIN, signer=SIGNER, clock=clock) as made:
+        records = courts(1000)
+        for _ in range(10):
+            made.append_many(records)
+    return path
+
+
+def metered(path: Path, action: str, *args: object) -> tuple[ReadMeter, object]:
+    """Run one log method on a freshly opened store, so that nothing is cached yet."""
+    with (
+        EvidenceLog.open(path, signer=SIGNER, clock=clock) as log,
+        ReadMeter(sqlite_store(log).connection) as meter,
+    ):
+        result = getattr(log, action)(*args)
+    return meter, result
+
+
+def test_a_full_scan_would_cost_thousands_of_steps(big_log: Path) -> None:
+    # The yardstick for the bounds below: touching every row costs far more.
+    meter, _ = metered(big_log, "__len__")
+    assert meter.steps < 100
+    with EvidenceLog.open(big_log) as log, ReadMeter(sqlite_store(log).connection) as meter:
+        sqlite_store(log).connection.execute("SELECT count(hash) FROM nodes").fetchone()
+    assert meter.steps > 20_000
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_proofs_at_ten_thousand_entries_read_logarithmically_many_rows(
+    big_log: Path, data: st.DataObject
+) -> None:
+    size = data.draw(st.integers(1, 10_000), label="size")
+    seq = data.draw(st.integers(0, size - 1), label="seq")
+    old = data.draw(st.integers(1, size), label="old")
+    bound = 2 * math.ceil(math.log2(size + 1)) + 2
+    for action, args, plan in [
+        ("inclusion_proof", (seq, size), merkle.inclusion_proof_plan(seq, size)),
+        ("consistency_proof", (old, size), merkle.consistency_proof_plan(old, size)),
+        ("root_hash", (size,), None),
+    ]:
+        meter, result = metered(big_log, action, *args)
+        wanted = len(plan.nodes) if plan is not None else bin(size).count("1")
+        assert wanted <= bound
+        # One statement for the size, and one fetching every node the proof needs.
+        assert len(meter.statements) == (2 if wanted else 1), meter.statements
+        assert all("FROM (VALUES" in sql for sql in meter.statements[1:])
+        # The nodes query seeks the primary key: its VM steps grow with the nodes fetched
+        # (at most 2 log2 n of them), not with the 10^4 entries or 2 * 10^4 nodes.
+        assert meter.steps <= 60 + 25 * wanted, (action, args, meter.steps)
+        if plan is not None:
+            assert isinstance(result, list)
+            assert len(result) == plan.proof_length
+
+
+def test_proof_cost_does_not_grow_with_the_log(big_log: Path) -> None:
+    small, _ = metered(big_log, "inclusion_proof", 5, 16)
+    large, _ = metered(big_log, "inclusion_proof", 5, 8192)
+    # 4 nodes at 16 entries, 13 at 8192: the cost follows the node count.
+    assert large.steps < 5 * small.steps
+    assert large.steps < 600
+
+
+def test_appending_reads_only_the_frontier(big_log: Path) -> None:
+    with EvidenceLog.open(big_log, signer=SIGNER, clock=clock) as log:
+        conn = sqlite_store(log).connection
+        with ReadMeter(conn) as first:
+            log.append(courts(1, start=99)[0])
+        with ReadMeter(conn) as second:
+            log.append(courts(1, start=100)[0])
+    # After opening, the append reads the frontier's nodes in one query ...
+    assert sum("FROM (VALUES" in sql for sql in first.statements) == 1
+    assert first.steps < 2_000
+    # ... and afterwards it knows them from its own last commit.
+    assert not any("FROM (VALUES" in sql for sql in second.statements)
+    verbs = [sql.split()[0] for sql in second.statements]
+    # Begin, read the head, insert the entry and each node row, commit: nothing else.
+    assert verbs[:3] == ["BEGIN", "SELECT", "INSERT"]
+    assert set(verbs[3:-1]) == {"INSERT"}
+    assert verbs[-1] == "COMMIT"
+    assert second.steps < first.steps
+
+
+# -- odd inputs and failures ----------------------------------------------------------
+
+
+def test_a_database_with_a_version_but_no_tables_is_not_a_log(log_path: Path) -> None:
+    conn = sqlite3.connect(log_path)
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with pytest.raises(InputError, match="not a legaldelivery log"):
+        SqliteStore.open(log_path)
+
+
+def test_migrate_refuses_a_file_newer_than_its_steps(log_path: Path) -> None:
+    SqliteStore.create(log_path, origin=ORIGIN).close()
+    conn = sqlite3.connect(log_path, isolation_level=None)
+    try:
+        with pytest.raises(InputError, match="schema version 1 is newer than this library knows"):
+            migrate(conn, ())
+        assert not conn.in_transaction
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("origin", ["", None, 7])
+def test_create_refuses_a_missing_origin(log_path: Path, origin: object) -> None:
+    with pytest.raises(InputError, match="origin"):
+        SqliteStore.create(log_path, origin=origin)  # type: ignore[arg-type]
+    assert not log_path.exists()
+
+
+def test_a_failure_while_creating_leaves_no_file(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(sqlite3, "connect", refuse)
+    with pytest.raises(InputError, match="unable to open"):
+        SqliteStore.create(log_path, origin=ORIGIN)
+    monkeypatch.undo()
+    assert list(log_path.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("seq", [True, 1.0, "1", None])
+def test_entry_numbers_must_be_integers(log: EvidenceLog, seq: object) -> None:
+    log.append_many(courts(3))
+    with pytest.raises(InputError, match="entry number"):
+        sqlite_store(log).read_entry(seq)  # type: ignore[arg-type]
+
+
+def test_a_missing_tail_of_rows_is_reported(log: EvidenceLog) -> None:
+    log.append_many(courts(6))
+    store = sqlite_store(log)
+    store.connection.execute("DELETE FROM entries WHERE seq IN (2, 3)")
+    with pytest.raises(InputError, match="entry 2 is missing"):
+        list(store.iter_entries(2, 4))
+    assert "evidence.sqlite" in repr(store)
+    assert store.path.name == "evidence.sqlite"
