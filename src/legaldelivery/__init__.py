@@ -9,7 +9,7 @@ its module (``legaldelivery.records``, ``legaldelivery.keys``, ``legaldelivery.m
 True
 """
 
-from legaldelivery import canonical, codec, keys, merkle, notes
+from legaldelivery import canonical, codec, keys, merkle, notes, records
 from legaldelivery.audit import (
     AuditError,
     AuditReport,
@@ -29,13 +29,14 @@ from legaldelivery.errors import (
     StoreError,
     VerificationError,
 )
-from legaldelivery.log import EvidenceLog, LogEntry
+from legaldelivery.log import BatchingWriter, EvidenceLog, LogEntry, import_jsonl
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AuditError",
     "AuditReport",
+    "BatchingWriter",
     "Checkpoint",
     "EncodingError",
     "EvidenceLog",
@@ -53,8 +54,10 @@ __all__ = [
     "audit_log",
     "canonical",
     "codec",
+    "import_jsonl",
     "keys",
     "merkle",
     "notes",
+    "records",
     "verify_log",
 ]
