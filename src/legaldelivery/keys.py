@@ -214,7 +214,7 @@ class Verifier(abc.ABC):
     .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("_der", "_key_id", "_name")
+    __slots__ = ("_der", "_fingerprint", "_key_id", "_name")
 
     algorithm: ClassVar[str]
     """``"ed25519"`` or ``"ecdsa-p256"``: the name key rotations record."""
@@ -226,6 +226,8 @@ class Verifier(abc.ABC):
         self._name = _check_name(name)
         self._der = self.public_bytes_der()
         self._key_id = self._compute_key_id()
+        # Computed once: every entry signed or audited asks for it.
+        self._fingerprint = hashlib.sha256(self._der).hexdigest()
 
     # What each algorithm supplies.
 
@@ -264,7 +266,7 @@ class Verifier(abc.ABC):
     @property
     def fingerprint(self) -> str:
         """Lowercase hex SHA-256 of :meth:`public_bytes_der`: how log entries name the key."""
-        return hashlib.sha256(self._der).hexdigest()
+        return self._fingerprint
 
     @property
     def vkey(self) -> str:
