@@ -166,23 +166,38 @@ def test_checkpoint_from_another_key_is_a_finding(
     assert "checkpoint-invalid" in out
 
 
-def test_demo_runs_and_leaves_a_log_that_verifies(tmp_path: Path) -> None:
-    code, out, _ = run_cli("demo", "--dir", str(tmp_path))
+def test_demo_runs_and_leaves_evidence_that_verifies(tmp_path: Path) -> None:
+    """The acceptance of issue 7, through the command line itself."""
+    folder = tmp_path / "D"
+    code, out, _ = run_cli("demo", "--dir", str(folder))
     assert code == 0, out
     assert "demo complete: every check held" in out
     assert "NOT verified" in out  # the tampered copy is caught
-    code, out, _ = run_cli(
-        "verify",
-        str(tmp_path / "service-log.jsonl"),
-        "--key",
-        str(tmp_path / "court.vkey"),
-        "--checkpoint",
-        str(tmp_path / "checkpoint.txt"),
-    )
+    for name in ("evidence.sqlite", "court.vkey", "checkpoint.txt", "bundle.json"):
+        assert (folder / name).is_file(), name
+    assert (folder / "certificate.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+    key = str(folder / "court.vkey")
+    code, out, _ = run_cli("verify", str(folder / "evidence.sqlite"), "--key", key)
     assert code == 0, out
-    assert (
-        run_cli("verify", str(tmp_path / "tampered.jsonl"), "--key", str(tmp_path / "court.vkey"))[
-            0
-        ]
-        == 1
-    )
+    code, out, _ = run_cli(
+        "verify", str(folder / "evidence.sqlite"), "--key", key,
+        "--checkpoint", str(folder / "checkpoint.txt"),
+    )  # fmt: skip
+    assert code == 0, out
+    code, out, _ = run_cli("verify-bundle", str(folder / "bundle.json"), "--key", key)
+    assert code == 0, out
+    assert "电子送达凭证" in out
+    # One byte of an entry inside the bundle changed: exit 1, and the entry is named.
+    bundle = folder / "bundle.json"
+    data = bundle.read_bytes()
+    at = data.index(b"Defendant One") + len(b"Defendant ")
+    bundle.write_bytes(data[:at] + b"0" + data[at + 1 :])
+    code, out, err = run_cli("verify-bundle", str(bundle), "--key", key)
+    assert code == 1
+    assert "entry 1 (bundle entries[1]): bad-signature" in out
+    assert "entry 1 (bundle entries[1]): not-included" in out
+    assert "NOT verified" in err
+    # The demo never overwrites a log.
+    code, _, err = run_cli("demo", "--dir", str(folder))
+    assert code == 2
+    assert "never overwrites" in err

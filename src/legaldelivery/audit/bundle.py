@@ -1,0 +1,1062 @@
+"""Proof-of-service bundles: one order's evidence, provable offline without the log.
+
+A bundle holds one order's log entries (exact bytes), an RFC 6962 inclusion proof for
+each against one signed checkpoint, that checkpoint, the verifier keys and, optionally,
+openings of sealed personal values. :func:`extract_bundle` cuts it from a log;
+:func:`verify_bundle` checks it with nothing but the keys the verifier trusts and
+returns a :class:`~legaldelivery.audit.certificate.ServiceCertificate`. The other orders
+of the log stay private: only Merkle hashes of their entries appear, inside the proofs.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import enum
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from legaldelivery import canonical, codec, merkle, notes
+from legaldelivery.audit.certificate import ServiceCertificate, build_certificate
+from legaldelivery.checkpoint import Checkpoint
+from legaldelivery.errors import (
+    InputError,
+    LegalDeliveryError,
+    ProofError,
+    SignatureError,
+    VerificationError,
+)
+from legaldelivery.keys import KeyRing, Verifier, verifier_from_public_bytes
+from legaldelivery.log.entry import LogEntry
+from legaldelivery.log.evidencelog import EvidenceLog
+from legaldelivery.records import (
+    ConsentRecorded,
+    ConsentRevoked,
+    DeliveryOrder,
+    KeyRevocation,
+    KeyRotation,
+    Opening,
+    Sealed,
+)
+
+__all__ = [
+    "BUNDLE_FORMAT",
+    "BundleEntry",
+    "BundleError",
+    "BundleFinding",
+    "BundleFindingKind",
+    "BundleOpening",
+    "BundleReport",
+    "ProofBundle",
+    "audit_bundle",
+    "extract_bundle",
+    "verify_bundle",
+]
+
+BUNDLE_FORMAT = "legaldelivery/bundle/v1"
+"""The ``format`` member of every bundle this version writes."""
+
+_MEMBERS = frozenset({"format", "origin", "order_id", "checkpoint", "keys", "entries"})
+_OPTIONAL = frozenset({"openings"})
+_ENTRY_MEMBERS = frozenset({"entry", "proof"})
+_OPENING_MEMBERS = frozenset({"seq", "field", "salt", "value"})
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z", re.ASCII)
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\[(0|[1-9][0-9]{0,5})\]", re.ASCII)
+
+_ORDER_TAG = codec.tag_of(DeliveryOrder)
+_KEY_TAGS = frozenset({codec.tag_of(KeyRotation), codec.tag_of(KeyRevocation)})
+_CONSENT_TAGS = frozenset({codec.tag_of(ConsentRecorded), codec.tag_of(ConsentRevoked)})
+
+
+# -- the bundle -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class BundleEntry:
+    """One log entry as the bundle carries it: its exact bytes and its inclusion proof.
+
+    ``data`` is the entry's canonical bytes (written in the bundle as a JSON string, so
+    that ``sha256sum`` and ``openssl`` see exactly what was signed and hashed); ``proof``
+    the RFC 6962 audit path of the entry in the checkpoint's tree, leaf upwards.
+
+    .. versionadded:: 0.1.0
+    """
+
+    data: bytes
+    proof: tuple[bytes, ...]
+
+    def seq_hint(self) -> int | None:
+        """The entry's ``seq`` if its bytes are readable enough to say; for messages."""
+        try:
+            obj = canonical.loads(self.data)
+        except InputError:
+            return None
+        seq = obj.get("seq") if isinstance(obj, dict) else None
+        return seq if type(seq) is int else None
+
+
+@attrs.frozen(kw_only=True)
+class BundleOpening:
+    """The opening of one sealed value in one entry: ``field`` is its path in the entry.
+
+    >>> from legaldelivery.records import Opening
+    >>> o = BundleOpening(seq=1, field="record.recipient.name",
+    ...                   opening=Opening(salt=bytes(32), value="Defendant One"))
+    >>> o.field
+    'record.recipient.name'
+
+    .. versionadded:: 0.1.0
+    """
+
+    seq: int
+    field: str
+    opening: Opening
+
+
+def _is_seq(value: object) -> bool:
+    return type(value) is int and 0 <= value <= 2**53 - 1
+
+
+@attrs.frozen(kw_only=True)
+class ProofBundle:
+    """The proof of service of one order (``legaldelivery/bundle/v1``).
+
+    Read one with :meth:`read` or :meth:`from_bytes`; write it with :meth:`write` or
+    :meth:`to_bytes`. Reading checks the bundle's shape only: whether its evidence holds
+    is :func:`verify_bundle`'s question.
+
+    >>> from legaldelivery.keys import Ed25519Signer
+    >>> from legaldelivery.testing.fakes import sample_records
+    >>> key = Ed25519Signer.generate("court.example/log")
+    >>> log = EvidenceLog.create(":memory:", origin="court.example/log", signer=key)
+    >>> _ = log.append_many(sample_records())
+    >>> bundle = extract_bundle(log, "order-2026-0001", checkpoint=log.checkpoint())
+    >>> ProofBundle.from_bytes(bundle.to_bytes()) == bundle
+    True
+    >>> [len(e.proof) for e in bundle.entries]
+    [3, 3, 3, 3, 3, 3, 3, 3]
+
+    .. versionadded:: 0.1.0
+    """
+
+    origin: str
+    order_id: str
+    checkpoint: str
+    """The signed checkpoint note every proof is checked against."""
+    keys: tuple[str, ...]
+    """Verifier keys (C2SP vkeys) of the log; listed for reference, never trusted as such."""
+    entries: tuple[BundleEntry, ...]
+    openings: tuple[BundleOpening, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The bundle as a JSON object."""
+        body: dict[str, Any] = {
+            "format": BUNDLE_FORMAT,
+            "origin": self.origin,
+            "order_id": self.order_id,
+            "checkpoint": self.checkpoint,
+            "keys": list(self.keys),
+            "entries": [
+                {"entry": e.data.decode("utf-8"), "proof": [p.hex() for p in e.proof]}
+                for e in self.entries
+            ],
+        }
+        if self.openings:
+            body["openings"] = [
+                {
+                    "seq": o.seq,
+                    "field": o.field,
+                    "salt": base64.b64encode(o.opening.salt).decode("ascii"),
+                    "value": o.opening.value,
+                }
+                for o in self.openings
+            ]
+        return body
+
+    def to_bytes(self) -> bytes:
+        """The bundle file: UTF-8 JSON, indented for people, ending in a newline."""
+        text = json.dumps(self.to_json(), indent=2, ensure_ascii=False)
+        return (text + "\n").encode("utf-8")
+
+    def write(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+        """Write the bundle file to ``path`` (an existing file only with ``overwrite``)."""
+        target = Path(path)
+        if target.exists() and not overwrite:
+            raise InputError("file exists; pass overwrite=True to replace it", path=str(target))
+        target.write_bytes(self.to_bytes())
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> ProofBundle:
+        """Read a bundle file; InputError when it cannot be read or is not a bundle."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"cannot read the bundle: {exc.__class__.__name__}", path=os.fspath(path)
+            ) from exc
+        return cls.from_bytes(data)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ProofBundle:
+        """Parse a bundle file's bytes strictly (duplicate members, bad UTF-8... refused)."""
+        return cls.from_json(canonical.loads(data))
+
+    @classmethod
+    def from_json(cls, obj: object) -> ProofBundle:
+        """Build a bundle from its JSON object, checking every member's shape.
+
+        >>> ProofBundle.from_json({"format": "legaldelivery/bundle/v0"})
+        Traceback (most recent call last):
+        ...
+        legaldelivery.errors.InputError: bundle: expected the members [...]
+        """
+        if not isinstance(obj, dict):
+            raise InputError("expected a JSON object", path="bundle")
+        keys = set(obj)
+        if not keys >= _MEMBERS or keys - _MEMBERS - _OPTIONAL:
+            raise InputError(
+                f"expected the members {sorted(_MEMBERS)} (and optionally "
+                f"{sorted(_OPTIONAL)}); missing {sorted(_MEMBERS - keys)}, unexpected "
+                f"{sorted(keys - _MEMBERS - _OPTIONAL)}",
+                path="bundle",
+            )
+        if obj["format"] != BUNDLE_FORMAT:
+            raise InputError(f"expected {BUNDLE_FORMAT!r}", path="format", got=obj["format"])
+        for name in ("origin", "order_id", "checkpoint"):
+            if not isinstance(obj[name], str) or not obj[name]:
+                raise InputError("expected a non-empty string", path=name, got=obj[name])
+        return cls(
+            origin=obj["origin"],
+            order_id=obj["order_id"],
+            checkpoint=obj["checkpoint"],
+            keys=_keys_of(obj["keys"]),
+            entries=tuple(
+                _entry_of(item, f"entries[{i}]")
+                for i, item in enumerate(_list(obj["entries"], "entries"))
+            ),
+            openings=tuple(
+                _opening_of(item, f"openings[{i}]")
+                for i, item in enumerate(_list(obj.get("openings", []), "openings"))
+            ),
+        )
+
+    def _repr_html_(self) -> str:
+        from legaldelivery.audit.render import bundle_html
+
+        return bundle_html(self)
+
+
+def _list(value: object, path: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InputError("expected an array", path=path, got=type(value).__name__)
+    return value
+
+
+def _keys_of(value: object) -> tuple[str, ...]:
+    found = []
+    for i, vkey in enumerate(_list(value, "keys")):
+        if not isinstance(vkey, str):
+            raise InputError("expected a verifier key (vkey) string", path=f"keys[{i}]", got=vkey)
+        try:
+            Verifier.from_vkey(vkey)
+        except InputError as exc:
+            raise exc.within(f"keys[{i}]") from None
+        found.append(vkey)
+    return tuple(found)
+
+
+def _entry_of(item: object, path: str) -> BundleEntry:
+    if not isinstance(item, dict) or set(item) != _ENTRY_MEMBERS:
+        raise InputError(f"expected an object with the members {sorted(_ENTRY_MEMBERS)}", path=path)
+    text = item["entry"]
+    if not isinstance(text, str):
+        raise InputError("expected the entry's canonical JSON as a string", path=f"{path}.entry")
+    proof = []
+    for j, node in enumerate(_list(item["proof"], f"{path}.proof")):
+        if not isinstance(node, str) or not _HEX64.match(node):
+            raise InputError(
+                "expected a SHA-256 hash in 64 lowercase hex digits",
+                path=f"{path}.proof[{j}]",
+                got=node,
+            )
+        proof.append(bytes.fromhex(node))
+    return BundleEntry(data=text.encode("utf-8"), proof=tuple(proof))
+
+
+def _opening_of(item: object, path: str) -> BundleOpening:
+    if not isinstance(item, dict) or set(item) != _OPENING_MEMBERS:
+        raise InputError(
+            f"expected an object with the members {sorted(_OPENING_MEMBERS)}", path=path
+        )
+    if not _is_seq(item["seq"]):
+        raise InputError("expected an entry number", path=f"{path}.seq", got=item["seq"])
+    if not isinstance(item["field"], str) or _field_path(item["field"]) is None:
+        raise InputError(
+            "expected a field path such as 'record.recipient.name'",
+            path=f"{path}.field",
+            got=item["field"],
+        )
+    salt = item["salt"]
+    try:
+        raw = base64.b64decode(salt, validate=True) if isinstance(salt, str) else None
+    except (binascii.Error, ValueError):
+        raw = None
+    if raw is None or base64.b64encode(raw).decode("ascii") != salt:
+        raise InputError("expected standard padded base64", path=f"{path}.salt", got=salt)
+    try:
+        opening = Opening(salt=raw, value=item["value"])
+    except InputError as exc:
+        raise exc.within(path) from None
+    return BundleOpening(seq=item["seq"], field=item["field"], opening=opening)
+
+
+def _field_path(text: str) -> list[str | int] | None:
+    """``record.channels[0].handle`` as ``["record", "channels", 0, "handle"]``; None if bad."""
+    steps: list[str | int] = []
+    for part in text.split("."):
+        pos = 0
+        if not part:
+            return None
+        while pos < len(part):
+            match = _FIELD.match(part, pos)
+            # A part is a name followed by any number of [index] suffixes.
+            if match is None or (pos == 0) != (match.group(1) is None):
+                return None
+            steps.append(int(match.group(1)) if match.group(1) is not None else match.group(0))
+            pos = match.end()
+    return steps
+
+
+def _resolve(obj: Any, steps: Sequence[str | int]) -> Any:
+    for step in steps:
+        if isinstance(step, int):
+            if not isinstance(obj, list) or step >= len(obj):
+                raise KeyError(step)
+        elif not isinstance(obj, dict) or step not in obj:
+            raise KeyError(step)
+        obj = obj[step]
+    return obj
+
+
+# -- extraction -------------------------------------------------------------------------
+
+
+def _sealed_paths(obj: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    """Every ``(path, commitment text)`` of a sealed value inside a JSON value."""
+    if isinstance(obj, dict):
+        if set(obj) == {"sealed"} and isinstance(obj["sealed"], str):
+            yield prefix, obj["sealed"]
+            return
+        for key in sorted(obj):
+            yield from _sealed_paths(obj[key], f"{prefix}.{key}")
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _sealed_paths(item, f"{prefix}[{i}]")
+
+
+def extract_bundle(
+    log: EvidenceLog,
+    order_id: str,
+    *,
+    checkpoint: str,
+    keys: Iterable[Verifier] = (),
+    openings: Iterable[Opening] = (),
+) -> ProofBundle:
+    """Cut the proof-of-service bundle of order ``order_id`` from ``log``.
+
+    ``checkpoint`` is a signed checkpoint note of this log (``log.checkpoint()``): the
+    bundle holds the entries within its size, each with an inclusion proof against it.
+    The entries are the order itself, every entry naming the order (``order_id``), the
+    recipient's consent records that name no other order, and the log's key rotations
+    and revocations (a verifier follows them from the first key). ``keys`` are listed in
+    the bundle with the keys the rotations introduce; ``openings`` (of sealed personal
+    values) are included where they open a value in those entries.
+
+    >>> from datetime import datetime, timezone
+    >>> from legaldelivery.keys import Ed25519Signer
+    >>> from legaldelivery.testing.fakes import sample_records
+    >>> key = Ed25519Signer.generate("court.example/log")
+    >>> log = EvidenceLog.create(":memory:", origin="court.example/log", signer=key,
+    ...                          clock=lambda: datetime(2026, 3, 2, 1, tzinfo=timezone.utc))
+    >>> _ = log.append_many(sample_records())
+    >>> bundle = extract_bundle(log, "order-2026-0001", checkpoint=log.checkpoint(),
+    ...                         keys=[key.verifier])
+    >>> len(bundle.entries), verify_bundle(bundle, trusted=[key.verifier]).served
+    (8, False)
+
+    Raises :class:`InputError` when the checkpoint is not one of this log's, or the log
+    has no such order within it, or an opening opens nothing in the bundle.
+
+    .. versionadded:: 0.1.0
+    """
+    if not isinstance(log, EvidenceLog):
+        raise InputError("expected an EvidenceLog", path="log", got=type(log).__name__)
+    try:
+        cp = Checkpoint.from_text(notes.text_of(checkpoint))
+    except LegalDeliveryError as exc:
+        raise InputError(f"not a signed checkpoint note: {exc}", path="checkpoint") from exc
+    if cp.origin != log.origin:
+        raise InputError(
+            f"the checkpoint is of log {cp.origin!r}, not {log.origin!r}", path="checkpoint"
+        )
+    if cp.size > log.size or log.root_hash(cp.size) != cp.root_hash:
+        raise InputError(
+            f"the checkpoint (size {cp.size}) does not match this log's tree at that size: "
+            "another log, or this one was changed",
+            path="checkpoint",
+        )
+    picked: list[LogEntry] = []
+    consents: dict[str, list[LogEntry]] = {}
+    recipient: str | None = None
+    for entry in log.entries(0, cp.size):
+        record = entry.record
+        tag = entry.record_type
+        if tag in _KEY_TAGS or record.get("order_id") == order_id:
+            picked.append(entry)
+            if tag == _ORDER_TAG:
+                recipient = _party_of(record.get("recipient"))
+        elif tag in _CONSENT_TAGS and record.get("order_id") is None:
+            party = _party_of(record.get("consent")) if "consent" in record else None
+            party = party or _party_of(record)
+            if party is not None:
+                consents.setdefault(party, []).append(entry)
+    if recipient is None:
+        raise InputError(
+            f"the log has no delivery order {order_id!r} within the checkpoint's {cp.size} entries",
+            path="order_id",
+        )
+    picked.extend(consents.get(recipient, []))
+    picked.sort(key=lambda e: e.seq)
+    listed = [v.vkey for v in keys]
+    for entry in picked:
+        if entry.record_type == codec.tag_of(KeyRotation):
+            rotation = codec.decode(entry.record, KeyRotation)
+            listed.append(
+                verifier_from_public_bytes(
+                    rotation.new_key_algorithm, rotation.new_key_name, rotation.new_public_key
+                ).vkey
+            )
+    found: list[BundleOpening] = []
+    for i, opening in enumerate(openings):
+        if not isinstance(opening, Opening):
+            raise InputError("expected an Opening", path=f"openings[{i}]")
+        target = str(opening.sealed())
+        hits = [
+            BundleOpening(seq=e.seq, field=path, opening=opening)
+            for e in picked
+            for path, text in _sealed_paths(e.record, "record")
+            if text == target
+        ]
+        if not hits:
+            raise InputError(
+                f"opens no sealed value in the entries of order {order_id!r}",
+                path=f"openings[{i}]",
+            )
+        found.extend(hits)
+    return ProofBundle(
+        origin=log.origin,
+        order_id=order_id,
+        checkpoint=checkpoint,
+        keys=tuple(dict.fromkeys(listed)),
+        entries=tuple(
+            BundleEntry(data=e.data, proof=tuple(log.inclusion_proof(e.seq, cp.size)))
+            for e in picked
+        ),
+        openings=tuple(found),
+    )
+
+
+def _party_of(obj: object) -> str | None:
+    party = obj.get("party_id") if isinstance(obj, dict) else None
+    return party if isinstance(party, str) else None
+
+
+# -- findings ---------------------------------------------------------------------------
+
+
+class BundleFindingKind(enum.Enum):
+    """The kinds of defect a bundle check reports. Values are stable identifiers.
+
+    .. versionadded:: 0.1.0
+    """
+
+    UNREADABLE = "unreadable"
+    """The entry's bytes are not canonical JSON, or not a well-formed entry."""
+    WRONG_ORIGIN = "wrong-origin"
+    DUPLICATE = "duplicate"
+    """Two entries of the bundle have the same number."""
+    OUTSIDE_CHECKPOINT = "outside-checkpoint"
+    """The entry's number is not below the checkpoint's size."""
+    NOT_INCLUDED = "not-included"
+    """The inclusion proof does not lead from the entry to the checkpoint's root."""
+    UNKNOWN_SIGNER = "unknown-signer"
+    KEY_NOT_VALID = "key-not-valid"
+    BAD_SIGNATURE = "bad-signature"
+    BAD_ROTATION = "bad-rotation"
+    BROKEN_CHAIN = "broken-chain"
+    """Two consecutive entries whose ``prev`` does not hash the one before."""
+    TIME_BACKWARDS = "time-backwards"
+    UNDECODABLE_RECORD = "undecodable-record"
+    FOREIGN_ENTRY = "foreign-entry"
+    """An entry about another order (or another party's consent)."""
+    NO_ORDER = "no-order"
+    """The bundle does not hold exactly one delivery order with its ``order_id``."""
+    CHECKPOINT_INVALID = "checkpoint-invalid"
+    BAD_OPENING = "bad-opening"
+
+
+@attrs.frozen(kw_only=True)
+class BundleFinding:
+    """One defect of a bundle: its kind, the log entry it is about, and why.
+
+    ``entry`` is the log entry number when the entry says it; ``index`` is the position
+    in the bundle's ``entries`` (for an entry too damaged to say its number).
+
+    >>> str(BundleFinding(kind=BundleFindingKind.NOT_INCLUDED, entry=5, index=2,
+    ...                   message="the proof leads to another root"))
+    'entry 5 (bundle entries[2]): not-included: the proof leads to another root'
+
+    .. versionadded:: 0.1.0
+    """
+
+    kind: BundleFindingKind
+    entry: int | None
+    message: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        if self.entry is not None and self.index is not None:
+            where = f"entry {self.entry} (bundle entries[{self.index}])"
+        elif self.entry is not None:
+            where = f"entry {self.entry}"
+        elif self.index is not None:
+            where = f"bundle entries[{self.index}]"
+        else:
+            where = "bundle"
+        return f"{where}: {self.kind.value}: {self.message}"
+
+
+class BundleError(VerificationError):
+    """A bundle did not verify; ``findings`` lists every defect found.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, findings: Sequence[BundleFinding]) -> None:
+        self.findings = tuple(findings)
+        first = self.findings[0] if self.findings else None
+        more = f" (and {len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
+        super().__init__(f"the bundle does not verify: {first}{more}")
+
+    def diagnostics(self) -> str:
+        return "\n".join([f"{type(self).__name__}: {self}", *(f"  {f}" for f in self.findings)])
+
+
+@attrs.frozen(kw_only=True)
+class BundleReport:
+    """The result of checking a bundle: every finding, and the certificate if none.
+
+    .. versionadded:: 0.1.0
+    """
+
+    origin: str
+    order_id: str
+    findings: tuple[BundleFinding, ...]
+    certificate: ServiceCertificate | None
+    checkpoint: Checkpoint | None
+    size: int
+    """How many entries the bundle holds."""
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no finding (and so there is a certificate)."""
+        return not self.findings
+
+    def raise_for_findings(self) -> ServiceCertificate:
+        """The certificate, or :class:`BundleError` carrying every finding."""
+        if self.findings or self.certificate is None:
+            raise BundleError(self.findings)
+        return self.certificate
+
+    def summary(self) -> str:
+        """One paragraph for a human: verified or not, each finding on its own line."""
+        head = f"bundle of order {self.order_id!r} from log {self.origin!r}: {self.size} entries"
+        if self.ok:
+            return f"{head}\nverified: no findings"
+        lines = [head, f"NOT verified: {len(self.findings)} finding(s)"]
+        lines.extend(str(f) for f in self.findings)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from legaldelivery.audit.render import bundle_report_html
+
+        return bundle_report_html(self)
+
+
+# -- verification -----------------------------------------------------------------------
+
+
+@attrs.define
+class _Item:
+    index: int
+    entry: LogEntry
+    proof: tuple[bytes, ...]
+    record: object = None
+    signed: bool = False
+
+
+class _Checker:
+    def __init__(self, bundle: ProofBundle, trusted: Sequence[Verifier] | KeyRing) -> None:
+        self.bundle = bundle
+        self.ring = KeyRing()
+        for verifier in trusted:
+            if verifier.fingerprint not in self.ring:
+                self.ring.add(verifier)
+        self.findings: list[BundleFinding] = []
+        self.items: list[_Item] = []
+        self.current_key: str | None = None
+
+    def find(
+        self, kind: BundleFindingKind, entry: int | None, message: str, index: int | None
+    ) -> None:
+        self.findings.append(BundleFinding(kind=kind, entry=entry, message=message, index=index))
+
+    def read_entries(self) -> None:
+        seen: dict[int, int] = {}
+        for i, item in enumerate(self.bundle.entries):
+            try:
+                entry = LogEntry.parse(item.data, where="entry")
+            except InputError as exc:
+                self.find(
+                    BundleFindingKind.UNREADABLE,
+                    item.seq_hint(),
+                    f"not a well-formed, canonical log entry: {exc}",
+                    i,
+                )
+                continue
+            if entry.seq in seen:
+                self.find(
+                    BundleFindingKind.DUPLICATE,
+                    entry.seq,
+                    f"the bundle also holds entry {entry.seq} at entries[{seen[entry.seq]}]",
+                    i,
+                )
+                continue
+            seen[entry.seq] = i
+            if entry.origin != self.bundle.origin:
+                self.find(
+                    BundleFindingKind.WRONG_ORIGIN,
+                    entry.seq,
+                    f"origin is {entry.origin!r}, but the bundle is of log {self.bundle.origin!r}",
+                    i,
+                )
+            self.items.append(_Item(index=i, entry=entry, proof=item.proof))
+        self.items.sort(key=lambda it: it.entry.seq)
+
+    def check_signatures(self) -> None:
+        previous: _Item | None = None
+        for item in self.items:
+            entry = item.entry
+            item.signed = self._signature(item)
+            try:
+                item.record = codec.decode(entry.record)
+            except InputError as exc:
+                self.find(
+                    BundleFindingKind.UNDECODABLE_RECORD,
+                    entry.seq,
+                    f"the record does not decode: {exc}",
+                    item.index,
+                )
+            if item.signed and isinstance(item.record, (KeyRotation, KeyRevocation)):
+                self._key_event(item, item.record)
+            if previous is not None:
+                self._neighbours(previous, item)
+            previous = item
+
+    def _signature(self, item: _Item) -> bool:
+        entry = item.entry
+        if self.current_key is not None and entry.signer != self.current_key:
+            self.find(
+                BundleFindingKind.KEY_NOT_VALID,
+                entry.seq,
+                f"signed by {entry.signer}, but the log's key then is {self.current_key}",
+                item.index,
+            )
+        try:
+            verifier = self.ring.verifier_at(entry.signer, entry.time)
+        except SignatureError as exc:
+            kind = (
+                BundleFindingKind.UNKNOWN_SIGNER
+                if entry.signer not in self.ring
+                else BundleFindingKind.KEY_NOT_VALID
+            )
+            self.find(kind, entry.seq, str(exc), item.index)
+            return False
+        try:
+            verifier.verify(entry.signature, entry.signed_bytes())
+        except SignatureError:
+            self.find(
+                BundleFindingKind.BAD_SIGNATURE,
+                entry.seq,
+                f"the signature does not verify with key {entry.signer}",
+                item.index,
+            )
+            return False
+        if self.current_key is None:
+            self.current_key = entry.signer
+        return True
+
+    def _key_event(self, item: _Item, record: KeyRotation | KeyRevocation) -> None:
+        entry = item.entry
+        try:
+            if isinstance(record, KeyRevocation):
+                if record.fingerprint in self.ring:
+                    self.ring.revoke(record.fingerprint, record.revoked_at)
+                return
+            verifier = verifier_from_public_bytes(
+                record.new_key_algorithm, record.new_key_name, record.new_public_key
+            )
+            if verifier.fingerprint not in self.ring:
+                self.ring.add(verifier, not_before=record.valid_from)
+            self.ring.expire(entry.signer, record.previous_valid_until or record.valid_from)
+        except LegalDeliveryError as exc:
+            self.find(
+                BundleFindingKind.BAD_ROTATION,
+                entry.seq,
+                f"the key event is not usable: {exc}",
+                item.index,
+            )
+            return
+        self.current_key = record.new_fingerprint
+
+    def _neighbours(self, before: _Item, item: _Item) -> None:
+        entry = item.entry
+        if entry.seq == before.entry.seq + 1 and entry.prev != before.entry.hash:
+            self.find(
+                BundleFindingKind.BROKEN_CHAIN,
+                entry.seq,
+                f"prev is {entry.prev}, but entry {before.entry.seq} hashes to {before.entry.hash}",
+                item.index,
+            )
+        if entry.time < before.entry.time:
+            self.find(
+                BundleFindingKind.TIME_BACKWARDS,
+                entry.seq,
+                f"time {entry.time.isoformat()} is before entry {before.entry.seq}'s "
+                f"{before.entry.time.isoformat()}",
+                item.index,
+            )
+
+    def check_checkpoint(self) -> Checkpoint | None:
+        """The checkpoint the proofs are checked against (even when unverified)."""
+        note = self.bundle.checkpoint
+        try:
+            claimed = Checkpoint.from_text(notes.text_of(note))
+        except LegalDeliveryError as exc:
+            self.find(BundleFindingKind.CHECKPOINT_INVALID, None, f"cannot be read: {exc}", None)
+            return None
+        try:
+            notes.open(note, self.ring)
+        except LegalDeliveryError as exc:
+            self.find(BundleFindingKind.CHECKPOINT_INVALID, None, str(exc), None)
+        if claimed.origin != self.bundle.origin:
+            self.find(
+                BundleFindingKind.CHECKPOINT_INVALID,
+                None,
+                f"the checkpoint is of log {claimed.origin!r}, not {self.bundle.origin!r}",
+                None,
+            )
+        return claimed
+
+    def check_proofs(self, cp: Checkpoint) -> None:
+        for item in self.items:
+            seq = item.entry.seq
+            if seq >= cp.size:
+                self.find(
+                    BundleFindingKind.OUTSIDE_CHECKPOINT,
+                    seq,
+                    f"the checkpoint covers entries 0..{cp.size - 1} only",
+                    item.index,
+                )
+                continue
+            try:
+                merkle.verify_inclusion(
+                    merkle.leaf_hash(item.entry.data), seq, cp.size, list(item.proof), cp.root_hash
+                )
+            except (ProofError, InputError) as exc:
+                self.find(
+                    BundleFindingKind.NOT_INCLUDED,
+                    seq,
+                    f"its inclusion proof does not lead to the checkpoint's root: {exc}",
+                    item.index,
+                )
+
+    def check_relevance(self) -> DeliveryOrder | None:
+        order_id = self.bundle.order_id
+        orders = [
+            it
+            for it in self.items
+            if isinstance(it.record, DeliveryOrder) and it.record.order_id == order_id
+        ]
+        if len(orders) != 1:
+            self.find(
+                BundleFindingKind.NO_ORDER,
+                None,
+                f"expected exactly one delivery order {order_id!r}, found {len(orders)}",
+                None,
+            )
+            return None
+        order = orders[0].record
+        assert isinstance(order, DeliveryOrder)
+        recipient = order.recipient.party_id
+        for item in self.items:
+            record = item.record
+            if record is None or isinstance(record, (KeyRotation, KeyRevocation)):
+                continue
+            about = getattr(record, "order_id", None)
+            if isinstance(record, ConsentRecorded):
+                party = record.consent.party_id
+            elif isinstance(record, ConsentRevoked):
+                party = record.party_id
+            else:
+                party = None
+            if about == order_id or (about is None and party == recipient):
+                continue
+            what = f"order {about!r}" if about is not None else f"party {party!r}"
+            self.find(
+                BundleFindingKind.FOREIGN_ENTRY,
+                item.entry.seq,
+                f"the entry is about {what}, not order {order_id!r}",
+                item.index,
+            )
+        return order
+
+    def open_sealed(self) -> list[str]:
+        by_seq = {it.entry.seq: it for it in self.items}
+        opened: list[str] = []
+        changed: dict[int, dict[str, Any]] = {}
+        for i, o in enumerate(self.bundle.openings):
+            item = by_seq.get(o.seq)
+            where = f"openings[{i}] ({o.field})"
+            if item is None:
+                self.find(
+                    BundleFindingKind.BAD_OPENING,
+                    o.seq,
+                    f"{where}: the bundle holds no such entry",
+                    None,
+                )
+                continue
+            steps = _field_path(o.field)
+            assert steps is not None  # checked when the bundle was read
+            body = changed.setdefault(o.seq, {"record": copy.deepcopy(dict(item.entry.record))})
+            try:
+                sealed = _resolve(body, steps[:-1])[steps[-1]]
+                commitment = Sealed.parse(sealed["sealed"] if isinstance(sealed, dict) else None)
+                commitment.verify(o.opening)
+            except (KeyError, IndexError, TypeError) as exc:
+                self.find(
+                    BundleFindingKind.BAD_OPENING,
+                    o.seq,
+                    f"{where}: the entry has no such field ({exc})",
+                    item.index,
+                )
+                continue
+            except LegalDeliveryError as exc:
+                self.find(BundleFindingKind.BAD_OPENING, o.seq, f"{where}: {exc}", item.index)
+                continue
+            _resolve(body, steps[:-1])[steps[-1]] = o.opening.value
+            opened.append(f"entry {o.seq}: {o.field}")
+        for seq, body in changed.items():
+            item = by_seq[seq]
+            try:
+                item.record = codec.decode(body["record"])
+            except InputError as exc:
+                self.find(
+                    BundleFindingKind.BAD_OPENING,
+                    seq,
+                    f"the opened record does not decode: {exc}",
+                    item.index,
+                )
+        return opened
+
+
+def _load(bundle: ProofBundle | str | os.PathLike[str] | bytes) -> ProofBundle | BundleReport:
+    """The bundle; or, when the file is no longer JSON because of damage inside one entry,
+    the report naming that entry."""
+    if isinstance(bundle, ProofBundle):
+        return bundle
+    if isinstance(bundle, (str, os.PathLike)):
+        try:
+            data = Path(bundle).read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"cannot read the bundle: {exc.__class__.__name__}", path=os.fspath(bundle)
+            ) from exc
+    elif isinstance(bundle, bytes):
+        data = bundle
+    else:
+        raise InputError(
+            "expected a ProofBundle, a bundle file path or its bytes",
+            path="bundle",
+            got=type(bundle).__name__,
+        )
+    try:
+        return ProofBundle.from_bytes(data)
+    except InputError as exc:
+        damaged = _damaged_entry(data, exc)
+        if damaged is None:
+            raise
+        return damaged
+
+
+_AT_BYTE = re.compile(r"at byte (\d+)")
+_ENTRY_KEY = re.compile(rb'"entry"\s*:\s*"')
+_PROOF_KEY = re.compile(rb'"proof"\s*:')
+_SEQ_IN_TEXT = re.compile(rb'\\"seq\\":(\d{1,16})[,}]')
+
+
+def _member_text(data: bytes, name: str) -> str:
+    found = re.search(b'"' + name.encode() + rb'"\s*:\s*"([^"\\]{1,1000})"', data)
+    return found.group(1).decode("utf-8", "replace") if found else "?"
+
+
+def _damaged_entry(data: bytes, exc: InputError) -> BundleReport | None:
+    """A report naming the entry whose bytes broke the file's JSON, if that is what happened.
+
+    A changed byte inside an entry's string (a quote, a backslash, invalid UTF-8) makes the
+    whole file unreadable as JSON; the parser's error offset still says where. Damage
+    outside the entries' strings leaves the file unreadable: None.
+    """
+    at = _AT_BYTE.search(str(exc))
+    if at is None:
+        return None
+    offset = int(at.group(1))
+    starts = [m.end() for m in _ENTRY_KEY.finditer(data)]
+    for index, start in enumerate(starts):
+        proof = _PROOF_KEY.search(data, start)
+        end = proof.start() if proof is not None else len(data)
+        if start <= offset < end:
+            seq = _SEQ_IN_TEXT.search(data, start, end)
+            finding = BundleFinding(
+                kind=BundleFindingKind.UNREADABLE,
+                entry=int(seq.group(1)) if seq is not None else None,
+                message=f"the entry's text breaks the bundle's JSON: {exc}",
+                index=index,
+            )
+            return BundleReport(
+                origin=_member_text(data, "origin"),
+                order_id=_member_text(data, "order_id"),
+                findings=(finding,),
+                certificate=None,
+                checkpoint=None,
+                size=len(starts),
+            )
+    return None
+
+
+def audit_bundle(
+    bundle: ProofBundle | str | os.PathLike[str] | bytes,
+    trusted: Sequence[Verifier] | KeyRing = (),
+) -> BundleReport:
+    """Check a bundle offline and return every finding, with the certificate if none.
+
+    Every entry must be canonical and well formed, of the bundle's log, signed by a key
+    of ``trusted`` valid at its time (key rotations in the bundle are followed, as in a
+    log audit), included in the tree of the signed checkpoint (its inclusion proof leads
+    to the checkpoint's root), and about the bundle's order; the checkpoint must be signed
+    by a trusted key; openings must open the sealed values they name. Consecutive entries
+    must chain and their times must not go backwards.
+
+    Raises :class:`InputError` only when the bundle cannot be read at all. A file that
+    is no longer JSON because a byte inside one entry changed is a finding about that
+    entry, not unreadable input.
+
+    >>> from legaldelivery.keys import Ed25519Signer
+    >>> from legaldelivery.testing.fakes import sample_records
+    >>> key = Ed25519Signer.generate("court.example/log")
+    >>> log = EvidenceLog.create(":memory:", origin="court.example/log", signer=key)
+    >>> _ = log.append_many(sample_records())
+    >>> bundle = extract_bundle(log, "order-2026-0001", checkpoint=log.checkpoint())
+    >>> audit_bundle(bundle, trusted=[key.verifier]).ok
+    True
+    >>> stranger = Ed25519Signer.generate("court.example/log")
+    >>> report = audit_bundle(bundle, trusted=[stranger.verifier])
+    >>> report.ok, report.findings[0].kind.value
+    (False, 'unknown-signer')
+
+    .. versionadded:: 0.1.0
+    """
+    proof = _load(bundle)
+    if isinstance(proof, BundleReport):
+        return proof
+    checker = _Checker(proof, trusted)
+    checker.read_entries()
+    checker.check_signatures()
+    cp = checker.check_checkpoint()
+    if cp is not None:
+        checker.check_proofs(cp)
+    order = checker.check_relevance()
+    opened = checker.open_sealed()
+    findings = sorted(
+        checker.findings,
+        key=lambda f: (f.entry is None and f.index is None, f.entry or 0, f.index or 0),
+    )
+    certificate = None
+    if not findings and cp is not None and order is not None:
+        records = [(it.entry.seq, it.record) for it in checker.items]
+        # The order as opened (a sealed recipient name shows its value).
+        opened_order = next((r for _, r in records if isinstance(r, DeliveryOrder)), order)
+        certificate = build_certificate(
+            order=opened_order,
+            records=records,
+            origin=proof.origin,
+            checkpoint=cp,
+            signers=[it.entry.signer for it in checker.items],
+            opened=opened,
+        )
+    return BundleReport(
+        origin=proof.origin,
+        order_id=proof.order_id,
+        findings=tuple(findings),
+        certificate=certificate,
+        checkpoint=cp,
+        size=len(proof.entries),
+    )
+
+
+def verify_bundle(
+    bundle: ProofBundle | str | os.PathLike[str] | bytes,
+    trusted: Sequence[Verifier] | KeyRing = (),
+) -> ServiceCertificate:
+    """Check a bundle offline; return its certificate of service, or raise.
+
+    Raises :class:`BundleError` (a :class:`~legaldelivery.errors.VerificationError`)
+    carrying every finding when anything does not verify (see :func:`audit_bundle`), and
+    :class:`InputError` when the bundle cannot be read.
+
+    >>> from legaldelivery.keys import Ed25519Signer
+    >>> from legaldelivery.testing.fakes import sample_records
+    >>> key = Ed25519Signer.generate("court.example/log")
+    >>> log = EvidenceLog.create(":memory:", origin="court.example/log", signer=key)
+    >>> _ = log.append_many(sample_records())
+    >>> bundle = extract_bundle(log, "order-2026-0001", checkpoint=log.checkpoint())
+    >>> verify_bundle(bundle, trusted=[key.verifier]).recipient.country
+    'PK'
+    >>> verify_bundle(bundle.to_bytes().replace(b"Defendant One", b"Defendant Two"),
+    ...               trusted=[key.verifier])
+    Traceback (most recent call last):
+    ...
+    legaldelivery.audit.bundle.BundleError: the bundle does not verify: entry 1 ...
+
+    .. versionadded:: 0.1.0
+    """
+    return audit_bundle(bundle, trusted).raise_for_findings()
