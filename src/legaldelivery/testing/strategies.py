@@ -18,15 +18,31 @@ taken from the operating system), so failures shrink and replay.
 from __future__ import annotations
 
 import hashlib
+import os
 import string
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from legaldelivery import canonical
+from legaldelivery.channels.base import (
+    Arrived,
+    Bounced,
+    ChannelReport,
+    Dispatch,
+    Failed,
+    Filed,
+    Read,
+    Replied,
+    reason,
+)
+from legaldelivery.keys import Ed25519Signer, Verifier
+from legaldelivery.log.evidencelog import EvidenceLog
 from legaldelivery.records import (
     COUNTRIES,
     Address,
@@ -67,8 +83,12 @@ from legaldelivery.records import (
 )
 
 __all__ = [
+    "LogSample",
+    "ReportScenario",
+    "Tampering",
     "addresses",
     "cases",
+    "channel_reports",
     "consent_revocations",
     "consents",
     "consents_recorded",
@@ -78,6 +98,7 @@ __all__ = [
     "document_parts",
     "documents",
     "evidence_events",
+    "evidence_logs",
     "fallbacks",
     "handles",
     "identifiers",
@@ -92,9 +113,12 @@ __all__ = [
     "recipient_replies",
     "record_strategies",
     "records",
+    "report_scenarios",
+    "report_sequences",
     "sealed_values",
     "service_determinations",
     "sources",
+    "tampered_logs",
 ]
 
 # Letters from several scripts (Latin, Chinese, Arabic, and one outside the BMP) so that
@@ -695,3 +719,432 @@ def records() -> SearchStrategy[Any]:
     .. versionadded:: 0.1.0
     """
     return st.one_of(*record_strategies().values())
+
+
+# -- channel reports --------------------------------------------------------------------
+
+_REPORT_START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+_PROVIDER_IDS = st.from_regex(r"[a-z]{2,6}-[0-9a-f]{4,16}", fullmatch=True)
+
+
+def _report(
+    cls: type[ChannelReport], mid: str, at: datetime, n: int, with_id: bool, **more: Any
+) -> ChannelReport:
+    event = cls.__name__.lower()
+    payload = f'{{"event":"{event}","msgid":"{mid}","n":{n}}}'.encode()
+    return cls(
+        provider_message_id=mid,
+        occurred_at=at,
+        payload_digest=Digest.of(payload),
+        report_id=f"{mid}/{event}/{n}" if with_id else None,
+        **more,
+    )
+
+
+@st.composite
+def _story(draw: st.DrawFn, mid: str, after: datetime) -> list[ChannelReport]:
+    """One plausible history of a message, in the order it happened."""
+    gaps = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3))
+    with_ids = draw(st.booleans())
+    at = after + draw(gaps)
+    made: list[ChannelReport] = []
+
+    def add(cls: type[ChannelReport], **more: Any) -> None:
+        made.append(_report(cls, mid, at, len(made), with_ids, **more))
+
+    outcome = draw(st.sampled_from(("delivered", "failed", "bounced", "retried")))
+    if outcome == "retried":
+        # A provider that gave up for now and later delivered after all.
+        add(Failed, permanent=False, reason=reason("provider:busy"))
+        at += draw(gaps)
+        outcome = "delivered"
+    if outcome == "failed":
+        add(Failed, permanent=draw(st.booleans()), reason=reason("provider:undeliverable"))
+    elif outcome == "bounced":
+        add(Bounced, reason=reason("provider:no-such-user"))
+    else:
+        add(Arrived)
+        if draw(st.booleans()):
+            at += draw(gaps)
+            add(Read)
+        if draw(st.booleans()):
+            at += draw(gaps)
+            add(
+                Replied,
+                act=draw(st.sampled_from(ReplyAct)),
+                objects_to_e_service=draw(st.booleans()),
+                reply_digest=draw(_optional_digests),
+            )
+        if draw(st.booleans()):
+            at += draw(gaps)
+            add(
+                Filed,
+                document_kind=DocumentKind.DEFENCE,
+                parts=draw(
+                    st.lists(
+                        document_parts(), min_size=1, max_size=2, unique_by=lambda p: p.document_id
+                    )
+                ),
+            )
+    return made
+
+
+def channel_reports(
+    provider_message_id: str | None = None, *, after: datetime | None = None
+) -> SearchStrategy[ChannelReport]:
+    """Single provider reports of every kind about one message (drawn id by default).
+
+    ``after``: the reports happen at or after this instant (default 2026-03-02 01:00 UTC).
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5)
+    ... @given(channel_reports("wx-1"))
+    ... def test_about(report):
+    ...     assert report.provider_message_id == "wx-1"
+    >>> test_about()
+
+    .. versionadded:: 0.1.0
+    """
+    start = _REPORT_START if after is None else after
+    ids = _PROVIDER_IDS if provider_message_id is None else st.just(provider_message_id)
+    return ids.flatmap(lambda mid: _story(mid, start)).flatmap(st.sampled_from)
+
+
+@st.composite
+def _sequences(
+    draw: st.DrawFn, mid: str | None, after: datetime | None, disorder: bool
+) -> list[ChannelReport]:
+    message = draw(_PROVIDER_IDS) if mid is None else mid
+    story = draw(_story(message, _REPORT_START if after is None else after))
+    if not disorder:
+        return story
+    # Providers deliver webhooks at least once and in no guaranteed order.
+    repeats = draw(st.lists(st.sampled_from(story), max_size=3))
+    return list(draw(st.permutations(story + repeats)))
+
+
+def report_sequences(
+    provider_message_id: str | None = None,
+    *,
+    after: datetime | None = None,
+    disorder: bool = True,
+) -> SearchStrategy[list[ChannelReport]]:
+    """What a provider reports about one message: a plausible history, as callbacks come.
+
+    Histories are: arrived (then perhaps read, answered, a filing sent back); failed
+    (transient or permanent); bounced; or failed for now and then arrived. With
+    ``disorder`` (the default) some reports come twice (exact copies: the same callback
+    delivered again) and the order is shuffled; without, each comes once, in time order.
+    Distinct reports always have distinct :attr:`~ChannelReport.identity`.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10)
+    ... @given(report_sequences("wx-1", disorder=False))
+    ... def test_in_time_order(reports):
+    ...     times = [r.occurred_at for r in reports]
+    ...     assert times == sorted(times)
+    >>> test_in_time_order()
+
+    .. versionadded:: 0.1.0
+    """
+    return _sequences(provider_message_id, after, disorder)
+
+
+@attrs.frozen(kw_only=True)
+class ReportScenario:
+    """An order sent to its first address, and the reports its provider then sends.
+
+    ``records`` are what the service logged up to the dispatch (the order, its acceptance
+    and the dispatch event), so ``fold(order.order_id, records)`` is the state the reports
+    are mapped in with :func:`~legaldelivery.service.evidence_for`.
+
+    .. versionadded:: 0.1.0
+    """
+
+    order: DeliveryOrder
+    """The order served."""
+    dispatch: Dispatch
+    """The provider's acceptance of the message."""
+    records: tuple[object, ...]
+    """The order, its SubmissionAcceptance and the RelayToNonERDS dispatch event."""
+    reports: tuple[ChannelReport, ...]
+    """The provider's reports about the message, as they come (duplicates included)."""
+
+
+@st.composite
+def _scenarios(draw: st.DrawFn, disorder: bool) -> ReportScenario:
+    from legaldelivery.service.evidence import dispatch_record
+    from legaldelivery.service.process import SERVICE_SOURCE, Send, fold
+
+    order = draw(delivery_orders())
+    plain = draw(addresses(sealed=False))
+    order = attrs.evolve(order, channels=(plain,))
+    accepted = order.created_at + draw(st.timedeltas(timedelta(0), timedelta(days=2)))
+    acceptance = EvidenceEvent(
+        event_id=f"{order.order_id[:100]}/submission",
+        kind=EventKind.SUBMISSION_ACCEPTANCE,
+        order_id=order.order_id,
+        sender_id=order.sender.party_id,
+        recipient_id=order.recipient.party_id,
+        event_time=accepted,
+        source=SERVICE_SOURCE,
+        parts=[DocumentPart.of(d) for d in order.documents],
+        submission_time=accepted,
+    )
+    state = fold(order.order_id, [order, acceptance])
+    mid = draw(_PROVIDER_IDS)
+    sent = accepted + draw(st.timedeltas(timedelta(0), timedelta(hours=6)))
+    dispatch = Dispatch(provider_message_id=mid, accepted_at=sent)
+    send = Send(
+        order_id=order.order_id,
+        channel_index=0,
+        address=plain,
+        attempt=1,
+        event_id=f"{order.order_id[:100]}/send/0/1",
+    )
+    relay = dispatch_record(state, send, dispatch)
+    reports = draw(_sequences(mid, sent, disorder))
+    return ReportScenario(
+        order=order, dispatch=dispatch, records=(order, acceptance, relay), reports=tuple(reports)
+    )
+
+
+def report_scenarios(*, disorder: bool = True) -> SearchStrategy[ReportScenario]:
+    """Orders dispatched to one address, with the provider's reports about the message.
+
+    >>> from hypothesis import given, settings
+    >>> from legaldelivery.service import SERVICE_SOURCE, evidence_for, fold
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(report_scenarios())
+    ... def test_each_report_is_evidence(scenario):
+    ...     state = fold(scenario.order.order_id, scenario.records)
+    ...     for report in scenario.reports:
+    ...         evidence_for(state, report, source=SERVICE_SOURCE)
+    >>> test_each_report_is_evidence()
+
+    .. versionadded:: 0.1.0
+    """
+    return _scenarios(disorder)
+
+
+# -- evidence logs ----------------------------------------------------------------------
+
+_LOG_START = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+
+
+@attrs.frozen(kw_only=True)
+class LogSample:
+    """A complete evidence log as its JSON Lines export, with what an auditor needs.
+
+    .. versionadded:: 0.1.0
+    """
+
+    origin: str
+    """The log's origin."""
+    records: tuple[object, ...]
+    """The records appended, in order."""
+    lines: tuple[bytes, ...] = attrs.field(repr=False)
+    """The entries' canonical bytes (one JSON Lines line each, without the line end)."""
+    checkpoint: str = attrs.field(repr=False)
+    """A signed checkpoint note of the whole log as built."""
+    verifier: Verifier = attrs.field(repr=False)
+    """The key that signed the log: the one to trust."""
+
+    @property
+    def data(self) -> bytes:
+        """The JSON Lines export: each line with its line end."""
+        return b"".join(line + b"\n" for line in self.lines)
+
+    def write(self, path: str | os.PathLike[str]) -> None:
+        """Write the JSON Lines export to ``path`` (use a ``.jsonl`` name to audit it)."""
+        with open(path, "wb") as f:
+            f.write(self.data)
+
+
+def _log_records() -> SearchStrategy[Any]:
+    # Key events are the log's own business (rotate_key); a caller never appends them.
+    return st.one_of(
+        *(s for t, s in record_strategies().items() if t not in (KeyRotation, KeyRevocation))
+    )
+
+
+@st.composite
+def _evidence_logs(draw: st.DrawFn, min_size: int, max_size: int) -> LogSample:
+    origin = "court.example/" + draw(st.from_regex(r"[a-z][a-z0-9-]{0,11}", fullmatch=True))
+    seed = draw(st.binary(min_size=32, max_size=32))
+    signer = Ed25519Signer(origin, ed25519.Ed25519PrivateKey.from_private_bytes(seed))
+    chosen = draw(st.lists(_log_records(), min_size=min_size, max_size=max_size))
+    ticks = iter(range(1_000_000))
+    log = EvidenceLog.create(
+        ":memory:",
+        origin=origin,
+        signer=signer,
+        clock=lambda: _LOG_START + timedelta(seconds=next(ticks)),
+    )
+    try:
+        for record in chosen:
+            log.append(record)
+        lines = tuple(log.store.iter_entries())
+        note = log.checkpoint()
+    finally:
+        log.close()
+    return LogSample(
+        origin=origin,
+        records=tuple(chosen),
+        lines=lines,
+        checkpoint=note,
+        verifier=signer.verifier,
+    )
+
+
+def evidence_logs(*, min_size: int = 1, max_size: int = 6) -> SearchStrategy[LogSample]:
+    """Valid, signed evidence logs of ``min_size`` to ``max_size`` drawn records.
+
+    Each log has its own drawn Ed25519 key, so examples replay and shrink; an audit with
+    its verifier and checkpoint finds nothing.
+
+    >>> import tempfile, pathlib
+    >>> from hypothesis import given, settings
+    >>> from legaldelivery import audit_log
+    >>> @settings(max_examples=3, deadline=None)
+    ... @given(evidence_logs(max_size=3))
+    ... def test_valid(sample):
+    ...     with tempfile.TemporaryDirectory() as tmp:
+    ...         path = pathlib.Path(tmp) / "log.jsonl"
+    ...         sample.write(path)
+    ...         report = audit_log(path, trusted=[sample.verifier], checkpoint=sample.checkpoint)
+    ...     assert report.ok, report.findings
+    >>> test_valid()
+
+    .. versionadded:: 0.1.0
+    """
+    if not 0 <= min_size <= max_size:
+        raise ValueError("expected 0 <= min_size <= max_size")
+    return _evidence_logs(min_size, max_size)
+
+
+TAMPERINGS = ("edit-record", "edit-time", "drop", "swap", "truncate")
+"""The mutations :func:`tampered_logs` makes."""
+
+
+@attrs.frozen(kw_only=True)
+class Tampering:
+    """One mutation made to a log: what was done, and the first entry that shows it.
+
+    ``entry`` is None when the mutation is only visible against the checkpoint (entries
+    cut off the end).
+
+    .. versionadded:: 0.1.0
+    """
+
+    kind: str
+    """One of :data:`TAMPERINGS`."""
+    entry: int | None
+    """The position (in the tampered log) of the first entry an audit must flag."""
+    description: str
+    """What was changed, for a failure message."""
+
+
+def _string_leaves(value: object, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in sorted(value.items()) for p in _string_leaves(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _string_leaves(v, f"{path}[{i}]")]
+    return []
+
+
+def _edit_leaf(entry: dict[str, Any], path: str) -> None:
+    parts = path.replace("[", ".[").split(".")[1:]
+    node: Any = entry
+    for part in parts[:-1]:
+        node = node[int(part[1:-1])] if part.startswith("[") else node[part]
+    last = parts[-1]
+    key: Any = int(last[1:-1]) if last.startswith("[") else last
+    node[key] = node[key] + "~"
+
+
+@st.composite
+def _tampered(draw: st.DrawFn) -> tuple[LogSample, Tampering]:
+    sample = draw(evidence_logs(min_size=2))
+    lines = list(sample.lines)
+    kind = draw(st.sampled_from(TAMPERINGS))
+    entry: int | None
+    if kind in ("edit-record", "edit-time"):
+        entry = draw(st.integers(0, len(lines) - 1))
+        decoded = canonical.loads(lines[entry])
+        assert isinstance(decoded, dict)
+        if kind == "edit-time":
+            moved = draw(st.sampled_from(("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")))
+            old = decoded["time"]
+            decoded["time"] = old[:-2] + (moved if old[-2] != moved else str(9 - int(moved))) + "Z"
+            what = f"entry {entry}: time {old} changed to {decoded['time']}"
+        else:
+            leaves = [p for p in _string_leaves(decoded["record"], "") if p != ".type"]
+            leaf = draw(st.sampled_from(leaves)) if leaves else ".type"
+            _edit_leaf(decoded["record"], leaf)
+            what = f"entry {entry}: record{leaf} changed"
+        lines[entry] = canonical.dumps(decoded)
+    elif kind == "drop":
+        entry = draw(st.integers(0, len(lines) - 2))
+        del lines[entry]
+        what = f"entry {entry} removed"
+    elif kind == "swap":
+        entry = draw(st.integers(0, len(lines) - 2))
+        other = draw(st.integers(entry + 1, len(lines) - 1))
+        lines[entry], lines[other] = lines[other], lines[entry]
+        what = f"entries {entry} and {other} swapped"
+    else:
+        cut = draw(st.integers(1, len(lines) - 1))
+        del lines[len(lines) - cut :]
+        entry = None
+        what = f"last {cut} entries removed"
+    return (
+        attrs.evolve(sample, lines=tuple(lines)),
+        Tampering(kind=kind, entry=entry, description=what),
+    )
+
+
+def tampered_logs() -> SearchStrategy[tuple[LogSample, Tampering]]:
+    """Logs changed after the fact, each paired with the mutation made.
+
+    The sample keeps the original checkpoint and key, as an auditor would have them; an
+    audit must find a defect at ``tampering.entry`` (or, for a truncation, against the
+    checkpoint). See :data:`TAMPERINGS` for the mutations.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5, deadline=None)
+    ... @given(tampered_logs())
+    ... def test_changed(pair):
+    ...     sample, tampering = pair
+    ...     assert tampering.kind in TAMPERINGS
+    >>> test_changed()
+
+    .. versionadded:: 0.1.0
+    """
+    return _tampered()
+
+
+# -- hypothesis entry point -------------------------------------------------------------
+
+
+def _hypothesis_setup_hook() -> None:
+    """Register the strategies with Hypothesis, so ``st.from_type(DeliveryOrder)`` works.
+
+    Hypothesis calls this through the ``hypothesis`` entry point group when it is
+    imported with ``legaldelivery[testing]`` installed.
+
+    .. versionadded:: 0.1.0
+    """
+    extra: dict[type[Any], SearchStrategy[Any]] = {
+        Digest: digests(),
+        Sealed: sealed_values(),
+        Opening: openings(),
+        EventSource: sources(),
+        ReasonCode: reason_codes(),
+        DocumentPart: document_parts(),
+        ChannelReport: channel_reports(),
+    }
+    for cls, strategy in {**record_strategies(), **extra}.items():
+        st.register_type_strategy(cls, strategy)
