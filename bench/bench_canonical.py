@@ -17,9 +17,10 @@ from collections.abc import Callable
 
 import rfc8785
 
+import _common
 from legaldelivery import canonical
 
-REPEATS = 11
+REPEATS = _common.scaled(11, 5)
 TARGET_SECONDS_PER_REPEAT = 0.1
 
 
@@ -86,14 +87,16 @@ def _row(
         ours_us.append(ours_timer.timeit(ours_number) / ours_number * 1e6)
         floor_us.append(floor_timer.timeit(floor_number) / floor_number * 1e6)
     ratio = min(floor_us) / min(ours_us)
-    return {
-        "figure": figure,
-        "ours": round(min(ours_us), 3),
-        "floor": round(min(floor_us), 3),
-        "ratio": round(ratio, 2),
-        "target": target,
-        "ok": ratio >= target,
-    }
+    return _common.row(
+        figure,
+        ours=round(min(ours_us), 3),
+        floor=round(min(floor_us), 3),
+        ratio=ratio,
+        target=f">= {target}",
+        ok=ratio >= target,
+        unit="us",
+        note="per call; ratio = floor / ours",
+    )
 
 
 def run() -> list[dict[str, object]]:
@@ -128,17 +131,5 @@ def run() -> list[dict[str, object]]:
     ]
 
 
-def main() -> int:
-    rows = run()
-    print(f"{'figure':58} {'ours us':>9} {'floor us':>9} {'ratio':>7} {'target':>7}")
-    for row in rows:
-        verdict = "PASS" if row["ok"] else "FAIL"
-        print(
-            f"{row['figure']:58} {row['ours']:>9} {row['floor']:>9} "
-            f"{row['ratio']:>6}x {'>= ' + str(row['target']) + 'x':>7}  {verdict}"
-        )
-    return 0 if all(row["ok"] for row in rows) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_common.print_rows(run()))

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_TREE_SIZE",
     "GetNode",
     "MerkleAccumulator",
+    "MerkleTree",
     "NodeHash",
     "NodeId",
     "ProofPlan",
@@ -123,6 +124,12 @@ class NodeHash(NamedTuple):
 
 
 _new_row = tuple.__new__
+
+
+def _node(level: int, index: int) -> NodeId:
+    # tuple.__new__ skips NamedTuple's Python-level __new__: plans make many of these.
+    return _new_row(NodeId, (level, index))
+
 
 GetNode = Callable[[int, int], bytes]
 """``get_node(level, index) -> bytes``: the stored hash of a perfect subtree (see NodeId)."""
@@ -313,6 +320,11 @@ def _perfect_levels(hashes: list[bytes]) -> list[list[bytes]]:
 
 
 def _node_ids(nodes: Iterable[tuple[int, int]]) -> tuple[NodeId, ...]:
+    if type(nodes) is tuple and all(
+        type(node) is NodeId and type(node[0]) is int and type(node[1]) is int for node in nodes
+    ):
+        # Made by the planners below: already what the slow path would make of them.
+        return nodes
     try:
         return tuple(
             NodeId(_integer(level, "level"), _integer(index, "index")) for level, index in nodes
@@ -377,7 +389,9 @@ class ProofPlan:
                 raise InputError(
                     "no hash supplied for this node", path=f"node {node.level}/{node.index}"
                 ) from exc
-            ordered.append(_supplied_hash(value, f"node {node.level}/{node.index}"))
+            if type(value) is not bytes or len(value) != HASH_SIZE:
+                value = _supplied_hash(value, f"node {node.level}/{node.index}")
+            ordered.append(value)
         return _assemble(ordered, self.fold_start, self.fold_stop)
 
 
@@ -402,7 +416,7 @@ def _append_path(level: int, index: int, size: int, nodes: list[NodeId]) -> tupl
     inner = (index ^ last).bit_length()
     fold = (0, 0)
     for height in range(level, level + inner - 1):
-        nodes.append(NodeId(height, (index >> (height - level)) ^ 1))
+        nodes.append(_node(height, (index >> (height - level)) ^ 1))
     if inner:
         top = level + inner - 1
         if size & ((1 << top) - 1):
@@ -411,15 +425,15 @@ def _append_path(level: int, index: int, size: int, nodes: list[NodeId]) -> tupl
             start = len(nodes)
             for height in range(top - 1, -1, -1):
                 if size >> height & 1:
-                    nodes.append(NodeId(height, (size >> height) - 1))
+                    nodes.append(_node(height, (size >> height) - 1))
             fold = (start, len(nodes))
         else:
-            nodes.append(NodeId(top, (index >> (inner - 1)) ^ 1))
+            nodes.append(_node(top, (index >> (inner - 1)) ^ 1))
     rest = index >> inner
     height = level + inner
     while rest:
         if rest & 1:
-            nodes.append(NodeId(height, rest - 1))
+            nodes.append(_node(height, rest - 1))
         rest >>= 1
         height += 1
     return fold
@@ -514,7 +528,7 @@ def _consistency_plan(old_size: int, new_size: int) -> ProofPlan:
     if index:
         # When old_size is a power of two that subtree is the whole old tree: the verifier
         # already holds its hash (the old root), so RFC 6962 leaves it out.
-        nodes.append(NodeId(level, index))
+        nodes.append(_node(level, index))
     start, stop = _append_path(level, index, new_size, nodes)
     return ProofPlan(nodes=tuple(nodes), fold_start=start, fold_stop=stop)
 
@@ -1016,3 +1030,160 @@ class MerkleAccumulator:
 
     def __repr__(self) -> str:
         return f"MerkleAccumulator(size={self._size}, root={self.root().hex()!r})"
+
+
+class MerkleTree:
+    """An in-memory tree that keeps every perfect-subtree hash, for proofs at any size.
+
+    Each level is one contiguous ``bytearray`` of 32-byte hashes, so a tree holds about
+    64 bytes per leaf however large it grows, and no Python object per node. Appending
+    costs amortised one node hash; :meth:`root` and both proofs, at the current or any
+    earlier size, read ``O(log size)`` stored hashes -- as a log store does on disk.
+    Not thread-safe.
+
+    >>> leaves = [b"a", b"b", b"c", b"d", b"e"]
+    >>> tree = MerkleTree()
+    >>> tree.extend(leaf_hash(x) for x in leaves)
+    >>> tree.root() == root_hash(leaves)
+    True
+    >>> tree.inclusion_proof(1, 3) == inclusion_proof(leaves, 1, 3)
+    True
+    >>> tree.consistency_proof(2) == consistency_proof(leaves, 2, 5)
+    True
+
+    .. versionadded:: 0.1.0
+    """
+
+    __slots__ = ("_levels", "_size")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self) -> None:
+        self._levels: list[bytearray] = [bytearray()]
+        self._size = 0
+
+    @property
+    def size(self) -> int:
+        """Number of leaves appended so far."""
+        return self._size
+
+    def append(self, leaf_hash: bytes) -> int:
+        """Append one leaf by its leaf hash (see :func:`leaf_hash`); return its index.
+
+        >>> tree = MerkleTree()
+        >>> tree.append(leaf_hash(b"a")), tree.append(leaf_hash(b"b"))
+        (0, 1)
+        """
+        if type(leaf_hash) is not bytes or len(leaf_hash) != HASH_SIZE:
+            leaf_hash = _supplied_hash(leaf_hash, "leaf_hash")
+        index = self._size
+        if index >= MAX_TREE_SIZE:
+            raise InputError("the tree is full (2**63 - 1 leaves)", path="leaf_hash")
+        levels = self._levels
+        levels[0] += leaf_hash
+        if index & 1:
+            self._carry(index, leaf_hash)
+        self._size = index + 1
+        return index
+
+    def _push(self, index: int, carry: bytes) -> None:
+        self._levels[0] += carry
+        if index & 1:
+            self._carry(index, carry)
+
+    def _carry(self, index: int, carry: bytes) -> None:
+        """Store the subtrees that leaf ``index`` (odd, already stored) completes."""
+        levels = self._levels
+        level = 0
+        # Each trailing 1 bit of the index closes a perfect subtree one level up, whose
+        # left half is the second-to-last hash at the level below.
+        while index & 1:
+            row = levels[level]
+            carry = _sha256(_NODE_PREFIX + row[-64:-32] + carry).digest()
+            index >>= 1
+            level += 1
+            if level == len(levels):
+                levels.append(bytearray())
+            levels[level] += carry
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
+        """Append many leaf hashes, in order.
+
+        If one of them is not a 32-byte hash, the ones before it stay appended.
+        """
+        index = self._size
+        try:
+            for position, item in enumerate(leaf_hashes):
+                carry = item
+                if type(carry) is not bytes or len(carry) != HASH_SIZE:
+                    carry = _supplied_hash(carry, f"leaf_hashes[{position}]")
+                if index >= MAX_TREE_SIZE:
+                    raise InputError("the tree is full (2**63 - 1 leaves)", path="leaf_hashes")
+                self._push(index, carry)
+                index += 1
+        finally:
+            self._size = index
+
+    def node(self, level: int, index: int) -> bytes:
+        """The hash of the perfect subtree ``(level, index)`` (see :class:`NodeId`).
+
+        Raises InputError unless that subtree lies within the leaves appended so far.
+
+        >>> tree = MerkleTree()
+        >>> tree.extend([leaf_hash(b"a"), leaf_hash(b"b")])
+        >>> tree.node(1, 0) == node_hash(leaf_hash(b"a"), leaf_hash(b"b"))
+        True
+        """
+        level = _argument_count(level, "level")
+        index = _argument_count(index, "index")
+        row = self._levels[level] if level < len(self._levels) else b""
+        start = index * HASH_SIZE
+        if start + HASH_SIZE > len(row):
+            raise InputError(
+                f"no complete subtree at level {level}, index {index} in a tree of "
+                f"{self._size} leaves",
+                path="index",
+            )
+        return bytes(row[start : start + HASH_SIZE])
+
+    def _hashes(self, nodes: Iterable[NodeId]) -> list[bytes]:
+        levels = self._levels
+        return [
+            bytes(levels[level][index * HASH_SIZE : (index + 1) * HASH_SIZE])
+            for level, index in nodes
+        ]
+
+    def _size_or_current(self, size: int | None, name: str) -> int:
+        if size is None:
+            return self._size
+        size = _argument_count(size, name)
+        if size > self._size:
+            raise InputError(
+                f"expected a tree size of at most {self._size}, got {_describe(size)}", path=name
+            )
+        return size
+
+    def root(self, size: int | None = None) -> bytes:
+        """The root hash of the first ``size`` leaves (default: all).
+
+        >>> MerkleTree().root() == EMPTY_ROOT
+        True
+        """
+        nodes = frontier_nodes(self._size_or_current(size, "size"))
+        if not nodes:
+            return EMPTY_ROOT
+        return _assemble(self._hashes(nodes), 0, len(nodes))[0]
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """The RFC 6962 inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
+        size = self._size_or_current(size, "size")
+        plan = _inclusion_plan(*_inclusion_arguments(index, size))
+        return _assemble(self._hashes(plan.nodes), plan.fold_start, plan.fold_stop)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """The RFC 6962 consistency proof from ``old_size`` to ``new_size`` (default: all)."""
+        new_size = self._size_or_current(new_size, "new_size")
+        plan = _consistency_plan(*_consistency_arguments(old_size, new_size))
+        return _assemble(self._hashes(plan.nodes), plan.fold_start, plan.fold_stop)
+
+    def __repr__(self) -> str:
+        return f"MerkleTree(size={self._size}, root={self.root().hex()!r})"

@@ -32,13 +32,14 @@ import attrs
 
 from legaldelivery import canonical
 from legaldelivery.errors import EncodingError, InputError
-from legaldelivery.instants import format_instant, parse_instant
+from legaldelivery.instants import format_instant, parse_instant, to_utc
 from legaldelivery.keys import Signer
 
 __all__ = [
     "ENTRY_FORMAT",
     "GENESIS_PREV",
     "MEMBERS",
+    "EntrySigner",
     "LogEntry",
     "build_entry",
     "entry_hash",
@@ -101,7 +102,22 @@ class LogEntry:
         return tag if isinstance(tag, str) else ""
 
     def signed_bytes(self) -> bytes:
-        """The canonical bytes the signature covers: the entry without ``signature``."""
+        """The canonical bytes the signature covers: the entry without ``signature``.
+
+        :attr:`data` is the canonical encoding of the entry, in which the ``signature``
+        member sits just before the last two, ``signer`` and ``time``; cutting it out
+        gives the same bytes as encoding the entry without it, with no second encoding.
+        """
+        tail = (
+            b',"signer":'
+            + _json_string(self.signer)
+            + b',"time":'
+            + _json_string(_time_text(self.time))
+            + b"}"
+        )
+        cut = b',"signature":"' + base64.b64encode(self.signature) + b'"' + tail
+        if self.data.endswith(cut):
+            return self.data[: len(self.data) - len(cut)] + tail
         return canonical.dumps(self._members(with_signature=False))
 
     def to_json(self) -> dict[str, Any]:
@@ -154,9 +170,9 @@ class LogEntry:
         """
         if not isinstance(obj, dict):
             raise InputError("an entry must be a JSON object", path=where)
-        missing = sorted(MEMBERS - obj.keys())
-        extra = sorted(obj.keys() - MEMBERS)
-        if missing or extra:
+        if obj.keys() != MEMBERS:
+            missing = sorted(MEMBERS - obj.keys())
+            extra = sorted(obj.keys() - MEMBERS)
             raise InputError(
                 f"an entry has exactly the members {sorted(MEMBERS)}; "
                 f"missing {missing}, unexpected {extra}",
@@ -172,7 +188,7 @@ class LogEntry:
         seq = obj["seq"]
         if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
             raise InputError("expected an integer >= 0", path=f"{where}.seq", got=seq)
-        time = parse_instant(obj["time"], path=f"{where}.time")
+        time = _parse_time(obj["time"], where)
         prev = obj["prev"]
         if not _is_hex64(prev):
             raise InputError("expected 64 lowercase hex digits", path=f"{where}.prev", got=prev)
@@ -199,6 +215,41 @@ class LogEntry:
             signature=signature,
             data=data,
         )
+
+
+# The last instant read or written, both ways: the entries of a batch share one time, so
+# a log read in order asks for the same conversion over and over. Datetimes are immutable.
+_EPOCH = "1970-01-01T00:00:00.000000Z"
+_last_instant: list[tuple[str, datetime]] = [(_EPOCH, parse_instant(_EPOCH))]
+
+
+def _parse_time(text: object, where: str) -> datetime:
+    last = _last_instant[0]
+    if type(text) is str and text == last[0]:
+        return last[1]
+    parsed = parse_instant(text, path=f"{where}.time")
+    _last_instant[0] = (str(text), parsed)
+    return parsed
+
+
+def _time_text(time: datetime) -> str:
+    last = _last_instant[0]
+    if time is last[1]:
+        return last[0]
+    return format_instant(time)
+
+
+def _json_string(text: str) -> bytes:
+    """The canonical JSON of a string: quoted as is when no character needs an escape."""
+    if (
+        type(text) is str
+        and text.isascii()
+        and text.isprintable()
+        and '"' not in text
+        and "\\" not in text
+    ):
+        return b'"' + text.encode("ascii") + b'"'
+    return canonical.dumps(text)
 
 
 def _strict_b64(value: object, *, path: str) -> bytes:
@@ -230,39 +281,126 @@ def build_entry(
     sorts between ``seq`` and ``signer``; the full bytes are formed by splicing it in,
     so the record is canonicalised once per entry.
     """
-    time_text = format_instant(time)
-    fingerprint = signer.fingerprint
-    body = canonical.dumps(
-        {
-            "format": ENTRY_FORMAT,
-            "origin": origin,
-            "seq": seq,
-            "time": time_text,
-            "prev": prev,
-            "record": record,
-            "signer": fingerprint,
-        }
+    return EntrySigner(origin=origin, signer=signer, time=time).sign(
+        seq=seq, prev=prev, record=record
     )
-    signature = signer.sign(body)
-    tail = (
-        b'"signer":'
-        + canonical.dumps(fingerprint)
-        + b',"time":'
-        + canonical.dumps(time_text)
-        + b"}"
-    )
-    signature_member = b'"signature":' + canonical.dumps(
-        base64.b64encode(signature).decode("ascii")
-    )
-    head = body[: len(body) - len(tail)]
-    data = head + signature_member + b"," + tail
-    return LogEntry(
-        origin=origin,
-        seq=seq,
-        time=parse_instant(time_text),
-        prev=prev,
-        record=record,
-        signer=fingerprint,
-        signature=signature,
-        data=data,
-    )
+
+
+class EntrySigner:
+    """Signs the entries of one batch: one origin, one key, one entry time.
+
+    What the entries of a batch share -- the origin, the key's fingerprint and the time,
+    with their canonical forms -- is worked out once here rather than once per entry.
+    The bytes are assembled from the canonical forms of the members in their sorted
+    order, which is exactly :func:`legaldelivery.canonical.dumps` of the entry object
+    (RFC 8785 encodes a member's value the same wherever it sits); anything that does
+    not have a fixed spelling (an origin or ``prev`` that needs escaping, an odd ``seq``,
+    a record the encoder refuses) is left to ``canonical.dumps`` of the whole object,
+    which also makes its errors the ones :func:`build_entry` always raised.
+
+    >>> from legaldelivery.keys import Ed25519Signer
+    >>> from datetime import datetime, timezone
+    >>> key = Ed25519Signer.generate("court.example/log")
+    >>> batch = EntrySigner(origin="court.example/log", signer=key,
+    ...                     time=datetime(2026, 3, 2, tzinfo=timezone.utc))
+    >>> first = batch.sign(seq=0, prev=GENESIS_PREV, record={"type": "note/v1"})
+    >>> second = batch.sign(seq=1, prev=first.hash, record={"type": "note/v1"})
+    >>> canonical.dumps(second.to_json()) == second.data
+    True
+
+    .. versionadded:: 0.1.0
+    """
+
+    __slots__ = ("_head", "_origin", "_sign", "_signer", "_tail", "_time", "_time_text")
+
+    def __init__(self, *, origin: str, signer: Signer, time: datetime) -> None:
+        self._origin = origin
+        self._signer = signer.fingerprint
+        self._sign = signer.sign
+        self._head = b'{"format":' + _json_string(ENTRY_FORMAT) + b',"origin":'
+        self._head += _json_string(origin) + b',"prev":'
+        self._set_time(time)
+
+    def _set_time(self, time: datetime) -> None:
+        self._time_text = format_instant(time)
+        # The plain UTC datetime that parse_instant gives back for that text.
+        self._time = to_utc(time)
+        # "signature" sorts before "signer": the tail is the same in both byte forms.
+        self._tail = (
+            b',"signer":'
+            + _json_string(self._signer)
+            + b',"time":'
+            + _json_string(self._time_text)
+            + b"}"
+        )
+
+    def at(self, time: datetime) -> EntrySigner:
+        """The same origin and key for a batch at another entry ``time``.
+
+        >>> from legaldelivery.keys import Ed25519Signer
+        >>> from datetime import datetime, timezone
+        >>> key = Ed25519Signer.generate("court.example/log")
+        >>> batch = EntrySigner(origin="court.example/log", signer=key,
+        ...                     time=datetime(2026, 3, 2, tzinfo=timezone.utc))
+        >>> batch.at(datetime(2026, 3, 3, tzinfo=timezone.utc)).time.day
+        3
+        """
+        twin = EntrySigner.__new__(EntrySigner)
+        twin._origin = self._origin
+        twin._signer = self._signer
+        twin._sign = self._sign
+        twin._head = self._head
+        twin._set_time(time)
+        return twin
+
+    @property
+    def time(self) -> datetime:
+        """The entry time of the batch (UTC)."""
+        return self._time
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint of the signing key, as the entries name it."""
+        return self._signer
+
+    def sign(self, *, seq: int, prev: str, record: Mapping[str, Any]) -> LogEntry:
+        """Build and sign the entry at ``seq`` after ``prev`` holding ``record``."""
+        middle = self._middle(seq, prev, record)
+        signature = self._sign(self._head + middle + self._tail)
+        # Standard base64 never needs a JSON escape: its canonical string is itself, quoted.
+        member = b',"signature":"' + base64.b64encode(signature) + b'"'
+        return LogEntry(
+            origin=self._origin,
+            seq=seq,
+            time=self._time,
+            prev=prev,
+            record=record,
+            signer=self._signer,
+            signature=signature,
+            data=self._head + middle + member + self._tail,
+        )
+
+    def _middle(self, seq: int, prev: str, record: Mapping[str, Any]) -> bytes:
+        """The canonical bytes from ``prev``'s value up to ``seq``'s value, inclusive."""
+        if type(seq) is int and 0 <= seq <= MAX_SEQ and _is_hex64(prev):
+            try:
+                body = canonical.dumps(record)
+            except EncodingError:
+                body = None
+            if body is not None and type(record) is dict:
+                return (
+                    b'"' + prev.encode("ascii") + b'","record":' + body + b',"seq":' + (b"%d" % seq)
+                )
+        # The general case, by the one encoder: it raises what the plain path raises.
+        whole = canonical.dumps(
+            {
+                "format": ENTRY_FORMAT,
+                "origin": self._origin,
+                "seq": seq,
+                "time": self._time_text,
+                "prev": prev,
+                "record": record,
+                "signer": self._signer,
+            }
+        )
+        return whole[len(self._head) : len(whole) - len(self._tail)]

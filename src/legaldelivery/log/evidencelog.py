@@ -23,7 +23,7 @@ from legaldelivery.checkpoint import Checkpoint
 from legaldelivery.errors import InputError
 from legaldelivery.instants import to_utc
 from legaldelivery.keys import Signer
-from legaldelivery.log.entry import GENESIS_PREV, LogEntry, build_entry
+from legaldelivery.log.entry import GENESIS_PREV, EntrySigner, LogEntry, entry_hash
 from legaldelivery.log.memory import MemoryStore
 from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey
 from legaldelivery.records import KEY_ALGORITHMS, KeyRevocation, KeyRotation
@@ -78,6 +78,9 @@ class EvidenceLog:
         self._clock: Clock = clock or system_clock
         # The key allowed to sign the next entry, as last seen at a given size.
         self._key_checked_at: int | None = None
+        # The Merkle tree as of this writer's last commit (see _tree_at).
+        self._tree: merkle.MerkleAccumulator | None = None
+        self._last_entry_signer: tuple[str, Signer, EntrySigner] | None = None
         if signer is not None:
             try:
                 self._check_signer(store.head(), store)
@@ -193,6 +196,15 @@ class EvidenceLog:
         found = self._nodes(keys)
         return merkle.MerkleAccumulator.restore(size, [found[key] for key in keys])
 
+    def _tree_at(self, size: int) -> merkle.MerkleAccumulator:
+        """A tree of ``size`` leaves to extend: our last committed one, or read from the store."""
+        known = self._tree
+        # Entries only append, so a tree of the same size is the same tree; another writer
+        # (another process) changes the size, and then the store is read again.
+        if known is not None and known.size == size:
+            return known.copy()
+        return self._frontier(size)
+
     def root_hash(self, size: int | None = None) -> bytes:
         """The Merkle root of the first ``size`` entries (default: all)."""
         return self._frontier(self._size_arg(size)).root()
@@ -259,41 +271,47 @@ class EvidenceLog:
             return []
         stamp = to_utc(time if time is not None else self._clock(), path="time")
 
-        def prepare(head: Head, store: EntryStore) -> tuple[AppendBatch, list[LogEntry]]:
+        def prepare(
+            head: Head, store: EntryStore
+        ) -> tuple[AppendBatch, tuple[list[LogEntry], merkle.MerkleAccumulator]]:
             self._check_signer(head, store)
             # Entry times never go backwards: a clock step back (NTP) is absorbed here, and
             # the event's own time stays in its record.
             when = stamp if head.last_time is None or stamp >= head.last_time else head.last_time
             prev = head.last_hash or GENESIS_PREV
-            tree = self._frontier(head.size)
+            tree = self._tree_at(head.size)
+            batch_signer = self._entry_signer(store.origin, signer, when)
+            sign, leaf_hash, grow = batch_signer.sign, merkle.leaf_hash, tree.append_returning_nodes
             built: list[LogEntry] = []
             nodes: dict[NodeKey, bytes] = {}
-            for offset, rec in enumerate(encoded):
-                entry = build_entry(
-                    origin=store.origin,
-                    seq=head.size + offset,
-                    time=when,
-                    prev=prev,
-                    record=rec,
-                    signer=signer,
-                )
-                prev = entry.hash
-                for level, index, digest in tree.append_returning_nodes(
-                    merkle.leaf_hash(entry.data)
-                ):
-                    nodes[(level, index)] = digest
+            for seq, rec in enumerate(encoded, head.size):
+                entry = sign(seq=seq, prev=prev, record=rec)
+                prev = entry_hash(entry.data)
+                for level, index, digest in grow(leaf_hash(entry.data)):
+                    nodes[level, index] = digest
                 built.append(entry)
             batch = AppendBatch(
                 entries=[(e.seq, e.data) for e in built],
                 nodes=nodes,
                 last_time=when,
-                last_signer=signer.fingerprint,
+                last_signer=batch_signer.fingerprint,
             )
-            return batch, built
+            return batch, (built, tree)
 
-        entries = self._store.append_batch(prepare)
+        entries, tree = self._store.append_batch(prepare)
+        # Committed: the next append in this process starts from this tree, not from a read.
+        self._tree = tree
         self._after_append(entries)
         return entries
+
+    def _entry_signer(self, origin: str, signer: Signer, when: datetime) -> EntrySigner:
+        """An :class:`EntrySigner` for this batch, reusing what the last batch worked out."""
+        last = self._last_entry_signer
+        if last is not None and last[0] == origin and last[1] is signer:
+            return last[2].at(when)
+        made = EntrySigner(origin=origin, signer=signer, time=when)
+        self._last_entry_signer = (origin, signer, made)
+        return made
 
     def rotate_key(
         self,
@@ -389,25 +407,36 @@ class EvidenceLog:
 
 
 def _store_kind(path: str | os.PathLike[str]) -> str:
-    """Which store a path asks for, by its suffix: "sqlite" or "jsonl"."""
+    """Which store a location asks for: "postgres" by URL, else "sqlite" or "jsonl" by suffix."""
+    text = os.fspath(path)
+    # Decided by the scheme alone, so the PostgreSQL driver is imported only for its URLs.
+    if isinstance(text, str) and text[:13].lower().startswith(("postgresql://", "postgres://")):
+        return "postgres"
     suffix = Path(path).suffix.lower()
     if suffix in (".sqlite", ".sqlite3", ".db"):
         return "sqlite"
     if suffix == ".jsonl":
         return "jsonl"
-    raise InputError(
+    problem = (
         "unsupported log location: use a .sqlite or .db file (SQLite), a .jsonl file "
-        "(JSON Lines) or ':memory:'",
-        path="path",
-        got=os.fspath(path),
+        "(JSON Lines), a postgresql:// URL (PostgreSQL) or ':memory:'"
     )
+    if "://" in str(text):
+        # Some other URL: it may carry a password, so it is not echoed.
+        raise InputError(problem, path="path")
+    raise InputError(problem, path="path", got=text)
 
 
 def _new_store(path: str | os.PathLike[str], *, origin: str) -> EntryStore:
     if os.fspath(path) == MEMORY:
         return MemoryStore(origin=origin)
     # Imported here: the persistent stores are optional weight for in-memory users.
-    if _store_kind(path) == "sqlite":
+    kind = _store_kind(path)
+    if kind == "postgres":
+        from legaldelivery.log.postgres import PostgresStore
+
+        return PostgresStore.create(os.fspath(path), origin=origin)
+    if kind == "sqlite":
         from legaldelivery.log.sqlite import SqliteStore
 
         return SqliteStore.create(path, origin=origin)
@@ -421,7 +450,12 @@ def _open_store(path: str | os.PathLike[str], *, read_only: bool, origin: str | 
         raise InputError(
             "an in-memory log cannot be reopened; keep the EvidenceLog object", path="path"
         )
-    if _store_kind(path) == "sqlite":
+    kind = _store_kind(path)
+    if kind == "postgres":
+        from legaldelivery.log.postgres import PostgresStore
+
+        return PostgresStore.open(os.fspath(path), read_only=read_only)
+    if kind == "sqlite":
         from legaldelivery.log.sqlite import SqliteStore
 
         return SqliteStore.open(path, read_only=read_only)

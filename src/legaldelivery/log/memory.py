@@ -12,6 +12,7 @@ from typing import TypeVar
 from legaldelivery.errors import InputError
 from legaldelivery.log.entry import entry_hash
 from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey
+from legaldelivery.merkle import HASH_SIZE
 
 __all__ = ["MemoryStore"]
 
@@ -29,7 +30,8 @@ class MemoryStore(EntryStore):
     def __init__(self, *, origin: str) -> None:
         self._origin = origin
         self._entries: list[bytes] = []
-        self._levels: list[list[bytes]] = []
+        # One bytearray of 32-byte hashes per level: no Python object per node.
+        self._levels: list[bytearray] = []
         self._head = Head(size=0, last_hash=None, last_time=None, last_signer=None)
         self._lock = threading.Lock()
 
@@ -56,8 +58,14 @@ class MemoryStore(EntryStore):
                 return result
             # Validate everything before mutating anything: the batch is all or nothing.
             have: dict[int, int] = {}
-            for (level, index), _h in sorted(batch.nodes.items()):
-                stored = len(self._levels[level]) if level < len(self._levels) else 0
+            for (level, index), node in sorted(batch.nodes.items()):
+                if level < 0 or index < 0 or len(node) != HASH_SIZE:
+                    raise InputError(
+                        f"node ({level}, {index}) must be a {HASH_SIZE}-byte hash at a "
+                        "position >= 0",
+                        path="nodes",
+                    )
+                stored = self._count(level)
                 # Earlier nodes of this same batch count: they fill the level before this one.
                 if index > have.get(level, stored):
                     raise InputError(f"node ({level}, {index}) leaves a gap", path="nodes")
@@ -66,10 +74,9 @@ class MemoryStore(EntryStore):
                 self._entries.append(data)
             for (level, index), node in sorted(batch.nodes.items()):
                 while len(self._levels) <= level:
-                    self._levels.append([])
-                row = self._levels[level]
-                if index == len(row):
-                    row.append(node)
+                    self._levels.append(bytearray())
+                if index == self._count(level):
+                    self._levels[level] += node
             last_seq, last_data = batch.entries[-1]
             self._head = Head(
                 size=last_seq + 1,
@@ -89,9 +96,14 @@ class MemoryStore(EntryStore):
         for seq in range(start, end):
             yield self._entries[seq]
 
+    def _count(self, level: int) -> int:
+        """How many hashes level ``level`` holds."""
+        return len(self._levels[level]) // HASH_SIZE if level < len(self._levels) else 0
+
     def get_nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
         found: dict[NodeKey, bytes] = {}
         for level, index in keys:
-            if level < len(self._levels) and 0 <= index < len(self._levels[level]):
-                found[(level, index)] = self._levels[level][index]
+            if 0 <= index < self._count(level):
+                row = self._levels[level]
+                found[(level, index)] = bytes(row[index * HASH_SIZE : (index + 1) * HASH_SIZE])
         return found
