@@ -68,7 +68,19 @@ def _finding_json(finding: Any) -> dict[str, Any]:
     return {"entry": finding.entry, "kind": finding.kind.value, "message": finding.message}
 
 
+def _shown_log(path: str) -> str:
+    """The log's location for a message: never a database password."""
+    from legaldelivery.log.postgres import display_url, is_postgres_url
+
+    return repr(display_url(path) if is_postgres_url(path) else path)
+
+
 def _existing_log(path: str) -> str:
+    from legaldelivery.log.postgres import is_postgres_url
+
+    if is_postgres_url(path):
+        # A database, not a file: whether it holds a log is for the store to say.
+        return path
     if not os.path.exists(path):
         raise _UsageError(f"no such log: {path!r}")
     return path
@@ -80,9 +92,9 @@ def _open_log(path: str) -> Any:
     try:
         return EvidenceLog.open(_existing_log(path))
     except InputError as exc:
-        raise _UsageError(f"cannot read log {path!r}: {exc}") from exc
+        raise _UsageError(f"cannot read log {_shown_log(path)}: {exc}") from exc
     except OSError as exc:
-        raise _UsageError(f"cannot read log {path!r}: {exc.__class__.__name__}") from exc
+        raise _UsageError(f"cannot read log {_shown_log(path)}: {exc.__class__.__name__}") from exc
 
 
 def _report_json(report: Any) -> dict[str, Any]:
@@ -110,9 +122,9 @@ def _audit(args: argparse.Namespace, err: TextIO, *, progress: bool | None) -> A
         with _progress_source(path, err, progress) as source:
             return audit_log(source, trusted=trusted, checkpoint=checkpoints)
     except InputError as exc:
-        raise _UsageError(f"cannot read log {path!r}: {exc}") from exc
+        raise _UsageError(f"cannot read log {_shown_log(path)}: {exc}") from exc
     except OSError as exc:
-        raise _UsageError(f"cannot read log {path!r}: {exc.__class__.__name__}") from exc
+        raise _UsageError(f"cannot read log {_shown_log(path)}: {exc.__class__.__name__}") from exc
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
