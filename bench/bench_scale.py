@@ -100,7 +100,8 @@ def flat_growth(folder: Path, big: Path) -> list[_common.Row]:
             target=">= 0.8",
             ok=proof_ratio >= 0.8,
             unit="ms",
-            note="ratio = small / big time",
+            note="ratio = small / big time; per round, small/big ms: "
+            + ", ".join(f"{a:.3f}/{b:.3f}" for a, b in zip(small_ms, big_ms, strict=True)),
         ),
     ]
 

@@ -44,7 +44,9 @@ def _fmt(value: object) -> str:
 
 
 def _verdict(ok: object) -> str:
-    return {True: "PASS", False: "FAIL"}.get(ok, "info")  # type: ignore[call-overload]
+    if ok is True:
+        return "PASS"
+    return "FAIL" if ok is False else "info"
 
 
 def _cells(row: dict[str, object]) -> tuple[str, ...]:

@@ -1055,7 +1055,6 @@ class MerkleTree:
     """
 
     __slots__ = ("_levels", "_size")
-    __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __init__(self) -> None:
         self._levels: list[bytearray] = [bytearray()]

@@ -124,3 +124,13 @@ def test_the_memory_store_refuses_nodes_that_are_not_hashes() -> None:
         with pytest.raises(InputError, match="32-byte hash"):
             store.append_batch(lambda _head, _store, batch=batch: (batch, None))
         assert store.size() == 0
+
+
+def test_a_full_tree_takes_no_more_leaves() -> None:
+    tree = merkle.MerkleTree()
+    tree._size = merkle.MAX_TREE_SIZE  # unreachable by appending: 2**63 - 1 leaves
+    with pytest.raises(InputError, match="full"):
+        tree.append(merkle.leaf_hash(b"x"))
+    with pytest.raises(InputError, match="full"):
+        tree.extend([merkle.leaf_hash(b"x")])
+    assert tree.size == merkle.MAX_TREE_SIZE
