@@ -139,17 +139,6 @@ def run() -> list[_common.Row]:
             ),
         ]
         rows.extend(breakdown(stored, Path(tmp)))
-        rows.append(
-            _common.row(
-                "bundle verification vs the raw signature verifications it needs",
-                ours="-",  # type: ignore[arg-type]
-                floor="-",  # type: ignore[arg-type]
-                ratio=float("nan"),
-                target=">= 0.6",
-                ok=None,
-                note="not measured: proof-of-service bundles (issue 7) were not built yet",
-            )
-        )
         return rows
 
 

@@ -703,7 +703,9 @@ def root_from_inclusion_proof(
     for position, element in enumerate(path):
         if sn == 0:
             raise _wrong_length(path, _inclusion_proof_length(index, size), "this inclusion proof")
-        sibling = _claimed_hash(element, f"proof[{position}]")
+        sibling = element
+        if type(sibling) is not bytes or len(sibling) != HASH_SIZE:
+            sibling = _claimed_hash(element, f"proof[{position}]")
         if fn & 1 or fn == sn:
             result = sha(prefix + sibling + result).digest()
             if not fn & 1:
@@ -793,7 +795,12 @@ def verify_consistency(
         raise _wrong_length(
             path, _consistency_proof_length(old_size, new_size), "this consistency proof"
         )
-    elements = [_claimed_hash(element, f"proof[{i}]") for i, element in enumerate(path)]
+    elements = [
+        element
+        if type(element) is bytes and len(element) == HASH_SIZE
+        else _claimed_hash(element, f"proof[{i}]")
+        for i, element in enumerate(path)
+    ]
     if old_size & (old_size - 1) == 0:
         elements.insert(0, first)
     sha, prefix = _sha256, _NODE_PREFIX
