@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -280,3 +281,181 @@ def test_next_working_day_is_the_first_working_day(day: date) -> None:
     assert found.working
     assert [s.day for s in skipped] == _days(day, found.day - timedelta(days=1))
     assert not any(s.working for s in skipped)
+
+
+def test_known_ranges() -> None:
+    # China ends with the last State Council notice published (for 2026); the US and Italian
+    # holidays of 2027 follow from statute.
+    assert (CN.valid_from, CN.valid_until) == (date(2024, 1, 1), date(2026, 12, 31))
+    assert (US.valid_from, US.valid_until) == (date(2024, 1, 1), date(2027, 12, 31))
+    assert (IT.valid_from, IT.valid_until) == (date(2024, 1, 1), date(2027, 12, 31))
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th (1-based; -1 for the last) given weekday of a month."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _us_statutory_days_off(year: int) -> set[date]:
+    """5 U.S.C. 6103(a)'s holidays of ``year`` with the weekday each is observed on."""
+    monday, thursday = 0, 3
+    fixed = [date(year, m, d) for m, d in ((1, 1), (6, 19), (7, 4), (11, 11), (12, 25))]
+    moving = [
+        _nth_weekday(year, 1, monday, 3),  # Birthday of Martin Luther King, Jr.
+        _nth_weekday(year, 2, monday, 3),  # Washington's Birthday
+        _nth_weekday(year, 5, monday, -1),  # Memorial Day
+        _nth_weekday(year, 9, monday, 1),  # Labor Day
+        _nth_weekday(year, 10, monday, 2),  # Columbus Day
+        _nth_weekday(year, 11, thursday, 4),  # Thanksgiving Day
+    ]
+    days = set(fixed + moving)
+    # 6103(b)(1): Saturday -> the Friday before; Executive Order 11582: Sunday -> Monday after.
+    # New Year's Day of the next year on a Saturday is observed on 31 December.
+    for holiday in [*fixed, date(year + 1, 1, 1)]:
+        if holiday.weekday() == 5:
+            days.add(holiday - timedelta(days=1))
+        elif holiday.weekday() == 6:
+            days.add(holiday + timedelta(days=1))
+    return {d for d in days if d.year == year}
+
+
+def test_us_calendar_follows_the_rules_of_5_usc_6103_every_year() -> None:
+    closings = {d.day for d in US.rest_days if "6(a)(6)(B)" in d.source}
+    for year in range(US.valid_from.year, US.valid_until.year + 1):
+        off = _us_statutory_days_off(year) | {d for d in closings if d.year == year}
+        for day in _days(date(year, 1, 1), date(year, 12, 31)):
+            assert US.is_working_day(day) is (day.weekday() < 5 and day not in off), day
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        (date(2027, 6, 18), "Juneteenth National Independence Day (observed"),  # 19 June: Sat
+        (date(2027, 7, 5), "Independence Day (observed"),  # 4 July is a Sunday
+        (date(2027, 12, 24), "Christmas Day (observed"),  # 25 December is a Saturday
+        (date(2027, 12, 31), "New Year's Day 2028 (observed"),  # 1 January 2028: Saturday
+    ],
+    ids=str,
+)
+def test_us_2027_observed_days(day: date, reason: str) -> None:
+    info = US.day(day)
+    assert not info.working
+    assert info.reason.startswith(reason)
+    assert info.source is not None
+    assert "FRCP 6(a)(6)(A)" in info.source
+
+
+def _easter(year: int) -> date:
+    """Gregorian Easter Sunday (the anonymous Gregorian computus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * el) // 451
+    month, day = divmod(h + el - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def test_the_computus_matches_known_easters() -> None:
+    assert [_easter(y) for y in (2024, 2025, 2026, 2027)] == [
+        date(2024, 3, 31),
+        date(2025, 4, 20),
+        date(2026, 4, 5),
+        date(2027, 3, 28),
+    ]
+
+
+def test_italian_calendar_follows_legge_260_1949_every_year() -> None:
+    for year in range(IT.valid_from.year, IT.valid_until.year + 1):
+        fixed = [(1, 1), (1, 6), (4, 25), (5, 1), (6, 2), (8, 15), (11, 1), (12, 8), (12, 25)]
+        fixed.append((12, 26))
+        if year >= 2026:  # Legge 151/2025, in force 2026-01-01
+            fixed.append((10, 4))
+        off = {date(year, m, d) for m, d in fixed} | {_easter(year) + timedelta(days=1)}
+        for day in _days(date(year, 1, 1), date(year, 12, 31)):
+            assert IT.is_working_day(day) is (day.weekday() < 5 and day not in off), day
+
+
+def test_st_francis_is_a_rest_day_from_2026_with_its_law() -> None:
+    info = IT.day(date(2027, 10, 4))  # a Monday
+    assert not info.working
+    assert info.source is not None
+    assert "Legge 8 ottobre 2025 n. 151" in info.source
+    assert IT.is_working_day(date(2025, 10, 6))  # the law did not reach back
+    assert IT.day(date(2025, 10, 4)).reason == "Saturday"
+
+
+def test_the_range_error_says_how_to_supply_the_year() -> None:
+    with pytest.raises(CalendarRangeError) as info:
+        CN.day(date(2027, 1, 4))
+    message = str(info.value)
+    assert "2027-01-04 is outside the known range 2024-01-01..2026-12-31" in message
+    for needed in ("with_year(", "'year': 2027", "HolidayCalendar.from_data", "calendar/v1"):
+        assert needed in message, needed
+
+
+# A fictitious year, as a court would transcribe one from its notice.
+NEXT_YEAR = {
+    "year": 2027,
+    "source": "test notice",
+    "rest_days": [
+        {"date": "2027-01-01", "through": "2027-01-03", "name": "New Year's Day"},
+        {"date": "2027-02-08", "name": "a listed Monday", "source": "paragraph 2"},
+    ],
+    "working_days": [{"date": "2027-01-09", "name": "make-up Saturday"}],
+}
+
+
+def test_with_year_extends_the_range_with_the_years_source() -> None:
+    extended = CN.with_year(NEXT_YEAR)
+    assert (extended.valid_from, extended.valid_until) == (CN.valid_from, date(2027, 12, 31))
+    assert extended.day(date(2027, 1, 2)).source == "test notice"
+    assert extended.day(date(2027, 2, 8)).source == "paragraph 2"
+    assert extended.is_working_day(date(2027, 1, 9))  # a Saturday
+    assert extended.is_working_day(date(2027, 1, 4))
+    assert not extended.is_working_day(date(2027, 1, 10))
+    # The packaged calendar is untouched, and a deadline now ends in 2027.
+    assert CN.valid_until == date(2026, 12, 31)
+    found, skipped = extended.next_working_day(date(2026, 12, 31))
+    assert found.day == date(2026, 12, 31)
+    assert skipped == ()
+    assert extended.next_working_day(date(2027, 1, 1))[0].day == date(2027, 1, 4)
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"year": 2028}, "entry.year"),
+        ({"year": "2027"}, "entry.year"),
+        ({"source": ""}, "entry.source"),
+        ({"rest_days": None}, "entry.rest_days"),
+        ({"rest_days": [{"date": "2027-02-30", "name": "x"}]}, "entry.rest_days[0].date"),
+        ({"working_days": [{"date": "2027-01-04", "name": "a Monday"}]}, "working_days"),
+        ({"rest_days": [{"date": "2028-01-03", "name": "x"}]}, "rest_days"),
+        ({"rest_days": [{"date": "2026-02-16", "name": "listed in 2026 already"}]}, "rest_days"),
+    ],
+)
+def test_with_year_rejects_a_malformed_year(change: dict[str, Any], path: str) -> None:
+    with pytest.raises(InputError) as info:
+        CN.with_year({**NEXT_YEAR, **change})
+    assert path in str(info.value)
+
+
+def test_with_year_needs_a_mapping_and_a_range_ending_on_31_december() -> None:
+    with pytest.raises(InputError, match="entry"):
+        CN.with_year([NEXT_YEAR])  # type: ignore[arg-type]
+    short = attrs.evolve(CN, valid_until=date(2026, 11, 30), rest_days=(), working_days=())
+    with pytest.raises(InputError, match="valid_until"):
+        short.with_year(NEXT_YEAR)
+
+
+@settings(max_examples=50)
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)))
+def test_with_year_leaves_the_known_days_as_they_were(day: date) -> None:
+    assert CN.with_year(NEXT_YEAR).day(day) == CN.day(day)

@@ -172,6 +172,24 @@ def test_china_2021_rule_set_refuses_a_day_before_the_calendar() -> None:
         old.response_deadline("defence", served_at=_cst(2023, 6, 1), recipient_country="CN")
 
 
+def test_us_and_italian_periods_served_in_december_2026_end_in_2027() -> None:
+    # FRCP 12(a)(1)(A)(i): 21 days from Fri 11 Dec 2026 is Fri 1 Jan 2027, New Year's Day;
+    # Sat and Sun follow, so the answer is due Mon 4 Jan (FRCP 6(a)(1)(C)).
+    served = datetime(2026, 12, 11, 15, tzinfo=UTC)
+    answer = US_NY.response_deadline("answer", served_at=served, recipient_country="US")
+    assert answer.due == date(2027, 1, 4)
+    assert any("New Year's Day; 5 U.S.C. 6103(a)" in step for step in answer.steps)
+    # c.p.c. Art 325 and 155: 30 days from Mon 7 Dec 2026 is Wed 6 Jan 2027, Epifania.
+    appeal = IT.response_deadline(
+        "appeal", served_at=datetime(2026, 12, 7, 9, tzinfo=UTC), recipient_country="IT"
+    )
+    assert appeal.due == date(2027, 1, 7)
+    # 4 October 2027 (a Monday) is a national holiday under Legge 151/2025: ten days from
+    # Fri 24 Sep 2027 end on it and move to Tuesday 5 October.
+    moved = IT.period_end(start=datetime(2027, 9, 24, 9, tzinfo=UTC), days=10)
+    assert moved.due == date(2027, 10, 5)
+
+
 def test_china_deadline_beyond_the_data_raises() -> None:
     with pytest.raises(CalendarRangeError, match="2027-01"):
         CN.response_deadline("defence", served_at=_cst(2026, 12, 20), recipient_country="PK")

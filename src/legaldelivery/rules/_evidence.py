@@ -7,13 +7,13 @@ considered (a determination rests only on what was known when it was made).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
 from legaldelivery.errors import InputError
-from legaldelivery.instants import format_instant
+from legaldelivery.instants import format_instant, to_utc
 from legaldelivery.records import (
     Address,
     ConsentRecorded,
@@ -31,8 +31,8 @@ from legaldelivery.records import (
     Sealed,
     ServiceDetermination,
 )
-from legaldelivery.records import Deadline as DeadlineRecord
-from legaldelivery.rules.base import RuleSet
+from legaldelivery.rules import _args
+from legaldelivery.rules.base import Jurisdiction
 
 Receipt = EvidenceEvent | RecipientReply | InboundFiling
 
@@ -65,6 +65,24 @@ class Candidate:
     event_id: str
     citation: str
     why: str
+
+
+def gather(
+    jurisdiction: Jurisdiction,
+    order: DeliveryOrder,
+    events: Iterable[object],
+    *,
+    at: datetime,
+    deadlines: Sequence[str],
+    kinds: Mapping[str, str],
+) -> tuple[datetime, list[Item], list[str]]:
+    """How every time-of-service determination starts: the arguments checked, the order's
+    evidence known at ``at`` collected, and the rule set applied named as the first step."""
+    when = to_utc(at, path="at")
+    _args.check_kinds(deadlines, kinds)
+    items, steps = collect(order, events, when)
+    steps.insert(0, f"Rule set {jurisdiction.rule_set} ({jurisdiction.rules.source}).")
+    return when, items, steps
 
 
 def collect(
@@ -159,18 +177,23 @@ def where(item: Item) -> str:
 
 def determine(
     *,
+    jurisdiction: Jurisdiction,
     order: DeliveryOrder,
-    rules: RuleSet,
     candidates: list[Candidate],
     steps: list[str],
     at: datetime,
     determination_id: str,
     source: EventSource,
     base_citation: str,
-    deadlines_for: Callable[[datetime], list[DeadlineRecord]],
+    deadlines: Sequence[str],
     earliest_citation: str | None = None,
 ) -> ServiceDetermination:
-    """The determination: the earliest candidate (conclusive first on a tie), or none."""
+    """The determination: the earliest candidate (conclusive first on a tie), or none.
+
+    The periods named in ``deadlines`` are computed from the time of service with the
+    jurisdiction's ``response_deadline``, for a recipient in the order's country.
+    """
+    rules = jurisdiction.rules
     if not candidates:
         steps.append("No evidence shows a completed effective service yet.")
         return ServiceDetermination(
@@ -223,7 +246,12 @@ def determine(
         presumption=best.presumption,
         citation=citation,
         steps=_bounded(steps),
-        deadlines=deadlines_for(best.time),
+        deadlines=[
+            jurisdiction.response_deadline(
+                kind, served_at=best.time, recipient_country=order.recipient.country
+            )
+            for kind in deadlines
+        ],
     )
 
 

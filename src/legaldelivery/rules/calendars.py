@@ -110,8 +110,11 @@ class Calendar(abc.ABC):
         if not self.valid_from <= day <= self.valid_until:
             raise CalendarRangeError(
                 f"{day} is outside the known range {self.valid_from}..{self.valid_until} of "
-                f"the {self.calendar_id} calendar; the library does not guess (add the "
-                "missing data or a calendar that covers the day)",
+                f"the {self.calendar_id} calendar; the library does not guess. Supply the "
+                f"year {day.year} from its official source: calendar.with_year({{'year': "
+                f"{day.year}, 'source': ..., 'rest_days': [...], 'working_days': [...]}}) or "
+                "HolidayCalendar.from_data(...) in the 'legaldelivery/calendar/v1' form "
+                "(docs/format.md, Court calendars), passed as jurisdiction(..., calendar=...)",
                 path=path,
             )
         return self._classify(day)
@@ -162,6 +165,23 @@ def _listed(value: Any, path: str, default_source: str) -> list[ListedDay]:
         ListedDay(day=first + timedelta(days=i), name=name, source=source)
         for i in range((last - first).days + 1)
     ]
+
+
+def _year(year: Any, path: str) -> tuple[list[ListedDay], list[ListedDay]]:
+    """The rest days and working days one year's entry lists, each with its source."""
+    if not isinstance(year, Mapping):
+        raise InputError("expected an object", path=path, got=year)
+    source = year.get("source")
+    if not isinstance(source, str) or not source:
+        raise InputError("every year needs its source", path=f"{path}.source", got=source)
+    listed: tuple[list[ListedDay], list[ListedDay]] = ([], [])
+    for key, into in zip(("rest_days", "working_days"), listed, strict=True):
+        entries = year.get(key)
+        if not isinstance(entries, list):
+            raise InputError("expected a list", path=f"{path}.{key}", got=entries)
+        for j, entry in enumerate(entries):
+            into.extend(_listed(entry, f"{path}.{key}[{j}]", source))
+    return listed
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -277,17 +297,9 @@ class HolidayCalendar(Calendar):
         rest: list[ListedDay] = []
         work: list[ListedDay] = []
         for i, year in enumerate(years):
-            source = year.get("source")
-            if not isinstance(source, str) or not source:
-                raise InputError(
-                    "every year needs its source", path=f"years[{i}].source", got=source
-                )
-            for key, into in (("rest_days", rest), ("working_days", work)):
-                entries = year.get(key)
-                if not isinstance(entries, list):
-                    raise InputError("expected a list", path=f"years[{i}].{key}", got=entries)
-                for j, entry in enumerate(entries):
-                    into.extend(_listed(entry, f"years[{i}].{key}[{j}]", source))
+            year_rest, year_work = _year(year, f"years[{i}]")
+            rest.extend(year_rest)
+            work.extend(year_work)
         return cls(
             calendar_id=_text(data, "calendar"),
             name=_text(data, "name"),
@@ -297,6 +309,48 @@ class HolidayCalendar(Calendar):
             weekend=frozenset(_WEEKDAYS.index(w) for w in weekend_names),
             rest_days=tuple(rest),
             working_days=tuple(work),
+        )
+
+    def with_year(self, entry: Mapping[str, Any]) -> HolidayCalendar:
+        """This calendar extended by the year after its range, from that year's source.
+
+        ``entry`` is one element of ``years`` in the ``legaldelivery/calendar/v1`` form:
+        ``year`` (the one after ``valid_until``, which must be a 31 December), ``source``
+        (the notice or statute, cited on every day it lists), ``rest_days`` and
+        ``working_days``. A court can add next year's holiday notice this way before a
+        library release carries it.
+
+        >>> from datetime import date
+        >>> cn = china()
+        >>> year = cn.valid_until.year + 1
+        >>> extended = cn.with_year({"year": year, "source": "the year's State Council notice",
+        ...     "rest_days": [{"date": f"{year}-01-01", "name": "New Year's Day (元旦)"}],
+        ...     "working_days": []})
+        >>> extended.valid_until == date(year, 12, 31)
+        True
+        >>> extended.day(date(year, 1, 1)).source
+        "the year's State Council notice"
+
+        .. versionadded:: 0.1.0
+        """
+        if not isinstance(entry, Mapping):
+            raise InputError("expected a mapping", path="entry", got=type(entry).__name__)
+        year = entry.get("year")
+        following = self.valid_until.year + 1
+        if (self.valid_until.month, self.valid_until.day) != (12, 31):
+            raise InputError(
+                "the calendar's range must end on 31 December to add a year",
+                path="valid_until",
+                got=str(self.valid_until),
+            )
+        if type(year) is not int or year != following:
+            raise InputError(f"expected the year {following}", path="entry.year", got=year)
+        rest, work = _year(entry, "entry")
+        return attrs.evolve(
+            self,
+            valid_until=date(year, 12, 31),
+            rest_days=(*self.rest_days, *rest),
+            working_days=(*self.working_days, *work),
         )
 
     def with_rest_days(self, days: Mapping[date, str], *, source: str) -> HolidayCalendar:

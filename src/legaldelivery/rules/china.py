@@ -41,14 +41,13 @@ from legaldelivery.rules import _args, _evidence, hague
 from legaldelivery.rules.base import (
     RULES_SOURCE,
     Decision,
-    Jurisdiction,
     Outcome,
     RuleSet,
     check_zone,
     load_data,
 )
 from legaldelivery.rules.calendars import Calendar, china
-from legaldelivery.rules.deadlines import CountingRule, count_period
+from legaldelivery.rules.deadlines import CountingJurisdiction, CountingRule
 
 __all__ = ["China"]
 
@@ -93,7 +92,7 @@ def _renumbering() -> tuple[tuple[str, str, Mapping[str, str], str], ...]:
 
 
 @attrs.frozen(kw_only=True)
-class China(Jurisdiction):
+class China(CountingJurisdiction):
     """The rules of the People's Republic of China on electronic service.
 
     >>> from datetime import date, datetime, timezone
@@ -373,10 +372,9 @@ class China(Jurisdiction):
         >>> d.rests_on, d.presumption.value, d.deadlines[0].due
         ('event-3', 'rebuttable', datetime.date(2026, 4, 1))
         """
-        when = to_utc(at, path="at")
-        _args.check_kinds(deadlines, _KINDS)
-        items, steps = _evidence.collect(order, events, when)
-        steps.insert(0, f"Rule set {self.rule_set} ({self.rules.source}).")
+        when, items, steps = _evidence.gather(
+            self, order, events, at=at, deadlines=deadlines, kinds=_KINDS
+        )
         arrival = self.rules.cite("arrival")
         olr = self.rules.cite("time_of_service")
         art90 = self.rules.cite("electronic_service")
@@ -386,19 +384,16 @@ class China(Jurisdiction):
             if found is not None:
                 candidates.append(found)
                 steps.append(f"{_evidence.where(item)}: {found.why} ({found.presumption.value}).")
-        country = order.recipient.country
         return _evidence.determine(
+            jurisdiction=self,
             order=order,
-            rules=self.rules,
             candidates=candidates,
             steps=steps,
             at=when,
             determination_id=determination_id,
             source=source,
             base_citation=f"{art90}; {arrival}; {olr}",
-            deadlines_for=lambda t: [
-                self.response_deadline(k, served_at=t, recipient_country=country) for k in deadlines
-            ],
+            deadlines=deadlines,
             earliest_citation=f"{olr}: several channels, the earliest completed effective service",
         )
 
@@ -500,15 +495,6 @@ class China(Jurisdiction):
         abroad = recipient_country != "CN"
         period = self.rules.period(f"{canonical}_abroad" if abroad else canonical)
         assert period.days is not None
-        deadline = count_period(
-            rule=self.counting,
-            calendar=self.calendar,
-            zone=self.time_zone,
-            start=to_utc(served_at, path="served_at"),
-            days=period.days,
-            name=canonical,
-            citation=f"{period.citation}; {self.rules.cite('counting_ref')}",
-        )
         where = (
             f"the recipient is in {recipient_country}, with no domicile in the PRC"
             if abroad
@@ -519,7 +505,14 @@ class China(Jurisdiction):
         ]
         if abroad and canonical == "defence":
             note.append(f"{period.citation}: the court may extend the period on application.")
-        return attrs.evolve(deadline, steps=(*note, *deadline.steps))
+        return self.count(
+            start=served_at,
+            start_path="served_at",
+            days=period.days,
+            name=canonical,
+            citation=f"{period.citation}; {self.rules.cite('counting_ref')}",
+            notes=note,
+        )
 
     def period_end(
         self,
@@ -537,15 +530,12 @@ class China(Jurisdiction):
         >>> j.period_end(start=datetime(2026, 2, 13, 2, 0, tzinfo=timezone.utc), days=1).due
         datetime.date(2026, 2, 14)
         """
-        return count_period(
-            rule=self.counting,
-            calendar=self.calendar,
-            zone=self.time_zone,
+        return self.count(
             start=start,
             days=days,
             hours=hours,
             months=months,
-            name=name or _args.period_name(days, hours, months),
+            name=name,
             citation=self.rules.cite("counting"),
         )
 
@@ -569,10 +559,7 @@ class China(Jurisdiction):
         if method not in _DEEMED:
             raise InputError(f"expected one of {', '.join(_DEEMED)}", path="method", got=method)
         period = self.rules.period(method)
-        return count_period(
-            rule=self.counting,
-            calendar=self.calendar,
-            zone=self.time_zone,
+        return self.count(
             start=start,
             days=period.days,
             months=period.months,

@@ -10,7 +10,9 @@ in any zone are converted to the court's zone first (pendulum, so DST is handled
 
 from __future__ import annotations
 
+import abc
 import calendar as _gregorian
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import attrs
@@ -19,9 +21,18 @@ import pendulum
 from legaldelivery.errors import InputError
 from legaldelivery.instants import format_instant, to_utc
 from legaldelivery.records import Deadline
+from legaldelivery.rules import _args
+from legaldelivery.rules.base import Jurisdiction
 from legaldelivery.rules.calendars import Calendar, CalendarDay
 
-__all__ = ["CountingRule", "add_months", "count_period", "court_time", "end_of_day"]
+__all__ = [
+    "CountingJurisdiction",
+    "CountingRule",
+    "add_months",
+    "count_period",
+    "court_time",
+    "end_of_day",
+]
 
 MAX_DAYS = 3660
 MAX_HOURS = 24 * 366
@@ -180,8 +191,11 @@ def count_period(
     months: int | None = None,
     name: str,
     citation: str,
+    start_path: str = "start",
 ) -> Deadline:
     """The deadline of a period of ``days``, ``hours`` or ``months`` (exactly one) from ``start``.
+
+    ``start_path`` names the argument ``start`` came from in an error (e.g. ``served_at``).
 
     >>> from datetime import datetime, timezone
     >>> from legaldelivery.rules import calendars
@@ -204,7 +218,7 @@ def count_period(
     if len(given) != 1:
         raise InputError("expected exactly one of days, hours or months", path="period", got=given)
     unit = given[0]
-    local = court_time(start, zone)
+    local = court_time(start, zone, path=start_path)
     steps = [
         f"The period starts at {format_instant(local)}, which is "
         f"{local.strftime('%Y-%m-%d %H:%M')} ({local.strftime('%A')}) in the court's time "
@@ -308,3 +322,63 @@ def _hours(
     due = _plain(pendulum.instance(ends_at - timedelta(microseconds=1)).in_timezone(zone).date())
     steps.append(f"The period ends at {format_instant(ends_at)}.")
     return ends_at, due
+
+
+class CountingJurisdiction(Jurisdiction):
+    """A jurisdiction that counts its periods on a court calendar in its own time zone.
+
+    The scaffolding China, the United States and Italy share: each supplies its law (its
+    :attr:`counting` rule, its periods and their citations) and :meth:`count` applies it
+    with the jurisdiction's calendar and zone.
+
+    >>> from datetime import date, datetime, timezone
+    >>> from legaldelivery.rules import jurisdiction
+    >>> cn = jurisdiction("CN", on=date(2026, 3, 1))
+    >>> isinstance(cn, CountingJurisdiction)
+    True
+    >>> d = cn.count(start=datetime(2026, 2, 3, 2, tzinfo=timezone.utc), days=15,
+    ...     citation="CPL (2023) Art 85", notes=["Fifteen days."])
+    >>> d.name, d.due, d.steps[0]
+    ('period of 15 days', datetime.date(2026, 2, 24), 'Fifteen days.')
+
+    .. versionadded:: 0.1.0
+    """
+
+    @property
+    @abc.abstractmethod
+    def counting(self) -> CountingRule:
+        """The legal system's counting rule, with its citations."""
+
+    def count(
+        self,
+        *,
+        start: datetime,
+        days: int | None = None,
+        hours: int | None = None,
+        months: int | None = None,
+        name: str | None = None,
+        citation: str,
+        notes: Sequence[str] = (),
+        rule: CountingRule | None = None,
+        start_path: str = "start",
+    ) -> Deadline:
+        """:func:`count_period` with this jurisdiction's rule (or ``rule``), calendar and zone.
+
+        ``name`` defaults to ``period of N days`` (hours, months); ``notes`` (what the
+        period is and why) come before the counting steps.
+        """
+        deadline = count_period(
+            rule=self.counting if rule is None else rule,
+            calendar=self.calendar,
+            zone=self.time_zone,
+            start=start,
+            days=days,
+            hours=hours,
+            months=months,
+            name=name or _args.period_name(days, hours, months),
+            citation=citation,
+            start_path=start_path,
+        )
+        if not notes:
+            return deadline
+        return attrs.evolve(deadline, steps=(*notes, *deadline.steps))

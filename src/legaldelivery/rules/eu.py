@@ -38,7 +38,7 @@ from legaldelivery.rules.base import (
     check_zone,
 )
 from legaldelivery.rules.calendars import Calendar, italy
-from legaldelivery.rules.deadlines import CountingRule, count_period
+from legaldelivery.rules.deadlines import CountingJurisdiction, CountingRule
 
 __all__ = ["ErdsAssessment", "ErdsPresumptionError", "EuropeanUnion", "Italy", "Requirement"]
 
@@ -282,7 +282,7 @@ def _changes(sending: list[EvidenceEvent], receipt: list[EvidenceEvent]) -> tupl
 
 
 @attrs.frozen(kw_only=True)
-class Italy(Jurisdiction):
+class Italy(CountingJurisdiction):
     """Italy: PEC service timing (c.p.c. Art 147) and period counting (c.p.c. Art 155).
 
     >>> from datetime import date, datetime, timezone
@@ -363,12 +363,10 @@ class Italy(Jurisdiction):
 
         Only e-mail (PEC) addresses are considered. ``deadlines`` may name ``appeal``.
         """
-        when = to_utc(at, path="at")
-        _args.check_kinds(deadlines, {"appeal": "appeal"})
-        items, steps = _evidence.collect(order, events, when)
-        steps.insert(0, f"Rule set {self.rule_set} ({self.rules.source}).")
+        when, items, steps = _evidence.gather(
+            self, order, events, at=at, deadlines=deadlines, kinds={"appeal": "appeal"}
+        )
         pec = self.rules.cite("pec")
-        country = order.recipient.country
         candidates = []
         for item in items:
             record = item.record
@@ -412,17 +410,15 @@ class Italy(Jurisdiction):
             elif record.grade is EvidenceGrade.SYSTEM_READ:
                 steps.append(f"{_evidence.where(item)}: opened; irrelevant to PEC service.")
         return _evidence.determine(
+            jurisdiction=self,
             order=order,
-            rules=self.rules,
             candidates=candidates,
             steps=steps,
             at=when,
             determination_id=determination_id,
             source=source,
             base_citation=pec,
-            deadlines_for=lambda t: [
-                self.response_deadline(k, served_at=t, recipient_country=country) for k in deadlines
-            ],
+            deadlines=deadlines,
             earliest_citation="the first delivery receipt",
         )
 
@@ -456,17 +452,15 @@ class Italy(Jurisdiction):
             suspended_months=frozenset(self.rules.settings["suspended_months"]),
             suspension_citation=self.rules.cite("suspension"),
         )
-        deadline = count_period(
+        return self.count(
             rule=rule,
-            calendar=self.calendar,
-            zone=self.time_zone,
-            start=to_utc(served_at, path="served_at"),
+            start=served_at,
+            start_path="served_at",
             days=period.days,
             name="appeal",
             citation=f"{period.citation}; {self.rules.cite('counting_ref')}; Legge 742/1969 Art 1",
+            notes=[f"{period.citation}: {period.days} days for the appeal."],
         )
-        note = f"{period.citation}: {period.days} days for the appeal."
-        return attrs.evolve(deadline, steps=(note, *deadline.steps))
 
     def period_end(
         self,
@@ -485,14 +479,11 @@ class Italy(Jurisdiction):
         >>> it.period_end(start=datetime(2026, 3, 27, 9, 0, tzinfo=timezone.utc), days=10).due
         datetime.date(2026, 4, 7)
         """
-        return count_period(
-            rule=self.counting,
-            calendar=self.calendar,
-            zone=self.time_zone,
+        return self.count(
             start=start,
             days=days,
             hours=hours,
             months=months,
-            name=name or _args.period_name(days, hours, months),
+            name=name,
             citation=self.rules.cite("counting_ref"),
         )

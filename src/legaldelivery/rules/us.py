@@ -33,7 +33,6 @@ from legaldelivery.rules import _args, _evidence, hague
 from legaldelivery.rules.base import (
     RULES_SOURCE,
     Decision,
-    Jurisdiction,
     Outcome,
     RuleSet,
     check_zone,
@@ -41,7 +40,7 @@ from legaldelivery.rules.base import (
     parse_date,
 )
 from legaldelivery.rules.calendars import Calendar, united_states
-from legaldelivery.rules.deadlines import CountingRule, count_period
+from legaldelivery.rules.deadlines import CountingJurisdiction, CountingRule
 
 __all__ = ["UnitedStates"]
 
@@ -89,7 +88,7 @@ def _precedent(precedent_id: str) -> _Precedent:
 
 
 @attrs.frozen(kw_only=True)
-class UnitedStates(Jurisdiction):
+class UnitedStates(CountingJurisdiction):
     """The Federal Rules of Civil Procedure on electronic service, in one court's time zone.
 
     The time zone has no default: FRCP 6(a)(4)(A) ends the last day at midnight in the
@@ -380,10 +379,9 @@ class UnitedStates(Jurisdiction):
         ``at`` defeats it. For a summons served abroad by court order (FRCP 4(f)(3)) the
         order governs; the sending time is taken, as rebuttable (unverified).
         """
-        when = to_utc(at, path="at")
-        _args.check_kinds(deadlines, _KINDS)
-        items, steps = _evidence.collect(order, events, when)
-        steps.insert(0, f"Rule set {self.rule_set} ({self.rules.source}).")
+        when, items, steps = _evidence.gather(
+            self, order, events, at=at, deadlines=deadlines, kinds=_KINDS
+        )
         rule5 = self.rules.cite("electronic_service")
         initiating = any(d.kind in _INITIATING for d in order.documents)
         if initiating:
@@ -431,19 +429,16 @@ class UnitedStates(Jurisdiction):
                     why="sent",
                 )
             )
-        country = order.recipient.country
         return _evidence.determine(
+            jurisdiction=self,
             order=order,
-            rules=self.rules,
             candidates=candidates,
             steps=steps,
             at=when,
             determination_id=determination_id,
             source=source,
             base_citation=rule5,
-            deadlines_for=lambda t: [
-                self.response_deadline(k, served_at=t, recipient_country=country) for k in deadlines
-            ],
+            deadlines=deadlines,
             earliest_citation=f"{rule5}: the first effective sending",
         )
 
@@ -462,20 +457,17 @@ class UnitedStates(Jurisdiction):
             key = "answer_after_waiver_abroad"
         period = self.rules.period(key)
         assert period.days is not None
-        deadline = count_period(
-            rule=self.counting,
-            calendar=self.calendar,
-            zone=self.time_zone,
-            start=to_utc(served_at, path="served_at"),
+        return self.count(
+            start=served_at,
+            start_path="served_at",
             days=period.days,
             name=canonical,
             citation=f"{period.citation}; {self.rules.cite('counting_ref')}",
+            notes=[
+                f"{period.citation}: {period.days} days for the {canonical.replace('_', ' ')}.",
+                f"{self.rules.cite('no_extra_days')}.",
+            ],
         )
-        note = [
-            f"{period.citation}: {period.days} days for the {canonical.replace('_', ' ')}.",
-            f"{self.rules.cite('no_extra_days')}.",
-        ]
-        return attrs.evolve(deadline, steps=(*note, *deadline.steps))
 
     def period_end(
         self,
@@ -496,14 +488,11 @@ class UnitedStates(Jurisdiction):
         >>> d.due  # 48 hours end on Friday 3 July, the observed holiday: on to Monday
         datetime.date(2026, 7, 6)
         """
-        return count_period(
-            rule=self.counting,
-            calendar=self.calendar,
-            zone=self.time_zone,
+        return self.count(
             start=start,
             days=days,
             hours=hours,
             months=months,
-            name=name or _args.period_name(days, hours, months),
+            name=name,
             citation=self.rules.cite("counting_ref") if hours is None else "FRCP 6(a)(2)",
         )
