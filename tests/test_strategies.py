@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from legaldelivery import codec
@@ -113,6 +113,19 @@ def test_address_options(plain: Address, sealed: Address) -> None:
 def test_orders_have_distinct_parties(order: DeliveryOrder) -> None:
     assert order.sender.role is PartyRole.COURT
     assert order.recipient.party_id != order.sender.party_id
+
+
+def test_replies_come_with_and_without_the_digest_of_their_content() -> None:
+    # Both shapes must be drawn, or the codec's round trips never see one of them.
+    quick = settings(max_examples=200, database=None, phases=[Phase.generate])
+    with_content = find(
+        strategies.recipient_replies(), lambda r: r.content_digest is not None, settings=quick
+    )
+    assert isinstance(with_content.content_digest, Digest)
+    without = find(
+        strategies.recipient_replies(), lambda r: r.content_digest is None, settings=quick
+    )
+    assert without.content_digest is None
 
 
 def test_the_library_never_imports_hypothesis() -> None:

@@ -87,6 +87,8 @@ CASES: list[tuple[str, str, Any, str]] = [
     ("reply", "objects_to_e_service", 0, "objects_to_e_service"),
     ("reply", "document_ids", ("summons", "summons"), "document_ids[1]"),
     ("reply", "in_reply_to", "", "in_reply_to"),
+    ("reply", "content_digest", "sha256:00", "content_digest"),
+    ("reply", "content_digest", b"\x00" * 32, "content_digest"),
     ("filing", "case_number", "", "case_number"),
     ("filing", "document_kind", "defence", "document_kind"),
     ("filing", "parts", (), "parts"),

@@ -177,6 +177,9 @@ def test_the_seed_story_is_served_recorded_and_audited(tmp_path: Path) -> None:
     reply, filing = recorded[7], recorded[8]
     assert isinstance(reply, RecipientReply)
     assert reply.in_reply_to == dispatch.event_id
+    # What the recipient wrote is evidence of its own, not a reason code.
+    assert reply.content_digest == Digest.of(b"Received, thank you.")
+    assert reply.reasons == ()
     assert isinstance(filing, InboundFiling)
     assert filing.case_number == order.case.number
     assert filing.order_id == order.order_id

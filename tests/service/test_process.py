@@ -26,6 +26,7 @@ from legaldelivery.channels import (
 )
 from legaldelivery.errors import InputError
 from legaldelivery.records import (
+    ConsentGround,
     ConsentRecorded,
     Digest,
     DocumentKind,
@@ -536,7 +537,8 @@ def test_a_reply_and_a_filing_link_to_the_address_they_answer(run: Any) -> None:
     reply = r.report(Replied, mid, r.now, reply_digest=Digest.of(b"ok"), document_ids=["summons"])
     assert isinstance(reply, RecipientReply)
     assert reply.in_reply_to == "order-1/send/1/1"
-    assert reply.reasons[0].details == str(Digest.of(b"ok"))
+    assert reply.content_digest == Digest.of(b"ok")
+    assert reply.reasons == ()
     filing = r.report(
         Filed,
         mid,
@@ -548,6 +550,29 @@ def test_a_reply_and_a_filing_link_to_the_address_they_answer(run: Any) -> None:
     assert filing.case_number == r.order.case.number
     assert r.state.channels[1].evidence_at == r.now
     assert r.state.channels[0].evidence_at is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    content=st.none() | st.binary(max_size=40).map(Digest.of),
+    act=st.sampled_from(ReplyAct),
+    objects=st.booleans(),
+)
+def test_a_reply_records_the_digest_of_what_the_recipient_sent(
+    kit: SimpleNamespace, content: Digest | None, act: ReplyAct, objects: bool
+) -> None:
+    r = Run(kit)
+    r.submit()
+    (send,) = r.sends()
+    mid = r.dispatch(send)
+    reply = r.report(
+        Replied, mid, r.now, reply_digest=content, act=act, objects_to_e_service=objects
+    )
+    assert isinstance(reply, RecipientReply)
+    assert reply.content_digest == content
+    # The content is a field of the record, never smuggled in as a reason code.
+    assert reply.reasons == ()
+    assert r.state.records[-1] == reply
 
 
 def test_a_report_must_name_a_message_of_the_order(run: Any) -> None:
@@ -637,6 +662,48 @@ def test_china_accepts_wechat_to_pakistan_with_consent_and_not_without(
     rejected = assess_submission(order, china, [], at=kit.T0)
     assert rejected.kind is EventKind.SUBMISSION_REJECTION
     assert "CPL (2023) Art 90" in (rejected.reasons[0].details or "")
+
+
+def test_a_late_bounce_of_us_e_service_is_kept_for_the_courts_review(
+    kit: SimpleNamespace,
+) -> None:
+    # FRCP 5(b)(2)(E): complete upon sending, "but not effective if the sender learns
+    # that it did not reach the person". The process concludes at sending; a bounce that
+    # comes after is listed as late, and the rules, asked again, see no effective service.
+    us = jurisdictions.jurisdiction("US", on=date(2026, 3, 1), timezone="America/New_York")
+    base = kit.make_order(("email", "portal"), country="US")
+    notice = attrs.evolve(base.documents[0], kind=DocumentKind.NOTICE)
+    order = attrs.evolve(base, documents=[notice])
+    consent = attrs.evolve(
+        kit.make_consent(),
+        ground=ConsentGround.US_WRITTEN_CONSENT,
+        document_kinds=(DocumentKind.NOTICE,),
+    )
+    now = kit.T0
+    state = apply(OrderState.initial(order.order_id), order)
+    state = apply(state, assess_submission(order, us, [consent], at=now))
+    (send,) = [c for c in decide(state, now=now, rules=us) if isinstance(c, Send)]
+    state = apply(state, dispatch_record(state, send, _d("m-1", now)))
+    (conclude,) = decide(state, now=now, rules=us)
+    assert isinstance(conclude, Conclude)
+    assert isinstance(conclude.record, ServiceDetermination)
+    assert conclude.record.time_of_service == now
+    state = apply(state, conclude.record)
+    bounce = Bounced(
+        provider_message_id="m-1",
+        occurred_at=now + timedelta(minutes=3),
+        payload_digest=Digest.of(b"550 5.1.1 no such user"),
+        reason=reason("smtp:5.1.1"),
+    )
+    record = evidence_for(state, bounce, source=PROVIDER)
+    state = apply(state, record)
+    assert state.phase is Phase.SERVED
+    assert state.late == (record.event_id,)
+    again = us.time_of_service(
+        order, state.records, at=now + timedelta(minutes=5), determination_id="order-1/d2"
+    )
+    assert again.time_of_service is None
+    assert any("did not reach the person" in step for step in again.steps)
 
 
 def test_a_long_list_of_reasons_is_cut_to_what_a_record_holds(kit: SimpleNamespace) -> None:

@@ -79,9 +79,12 @@ class RecipientReply:
     >>> reply = RecipientReply(event_id="e-9", order_id="o-1", party_id="d-1",
     ...     event_time=datetime(2026, 3, 3, 2, 0, tzinfo=timezone.utc),
     ...     source=EventSource(kind=SourceKind.PROVIDER, source_id="wechat:gh_court"),
-    ...     act=ReplyAct.QUESTION, objects_to_e_service=False)
+    ...     act=ReplyAct.ACKNOWLEDGEMENT, objects_to_e_service=False,
+    ...     content_digest=Digest.of("收到".encode()))
     >>> reply.grade
     <EvidenceGrade.HUMAN_ACTION: 'human_action'>
+    >>> str(reply.content_digest)
+    'sha256:...'
 
     .. versionadded:: 0.1.0
     """
@@ -115,9 +118,14 @@ class RecipientReply:
     provider_message_id: str | None = attrs.field(default=None, validator=_optional_id)
     """The provider's id of the reply message."""
     payload_digest: Digest | None = attrs.field(default=None, validator=_optional_digest)
-    """Digest of the provider's raw payload."""
+    """Digest of the provider's raw payload (the webhook or callback that reported it)."""
     screenshot_digest: Digest | None = attrs.field(default=None, validator=_optional_digest)
     """Digest of a screenshot of the reply."""
+    content_digest: Digest | None = attrs.field(default=None, validator=_optional_digest)
+    """Digest of what the recipient sent (the reply's text or file), when the host has it.
+
+    This is the evidence of what was said; ``payload_digest`` only covers the provider's
+    envelope around it."""
     reasons: tuple[ReasonCode, ...] = attrs.field(
         default=(), converter=_checks.to_tuple, validator=_reasons
     )

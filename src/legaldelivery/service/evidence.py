@@ -232,7 +232,8 @@ def evidence_for(
     ========== ====================================================================
     Arrived    ContentConsignment, grade ``arrival``
     Read       ContentAccessTracking, grade ``system_read``
-    Replied    RecipientReply (grade ``human_action``), in reply to the dispatch
+    Replied    RecipientReply (grade ``human_action``), in reply to the dispatch,
+               with the digest of what the recipient sent as ``content_digest``
     Filed      InboundFiling linked to the order and its case
     Failed     RelayToNonERDSFailure, marked transient or permanent
     Bounced    ContentConsignmentFailure, permanent
@@ -279,9 +280,7 @@ def evidence_for(
             document_ids=report.document_ids,
             in_reply_to=message.event_id,
             provider_message_id=report.reply_message_id,
-            reasons=[]
-            if report.reply_digest is None
-            else [reason("reply-content-digest", str(report.reply_digest))],
+            content_digest=report.reply_digest,
             **common,
         )
     if isinstance(report, Filed):

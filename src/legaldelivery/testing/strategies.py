@@ -462,7 +462,7 @@ def evidence_events(kind: EventKind | None = None) -> SearchStrategy[EvidenceEve
 
 
 def recipient_replies() -> SearchStrategy[RecipientReply]:
-    """Replies of the recipient.
+    """Replies of the recipient, with or without the digest of what they sent.
 
     .. versionadded:: 0.1.0
     """
@@ -481,6 +481,7 @@ def recipient_replies() -> SearchStrategy[RecipientReply]:
         provider_message_id=st.none() | identifiers(),
         payload_digest=_optional_digests,
         screenshot_digest=_optional_digests,
+        content_digest=_optional_digests,
         reasons=_reasons,
     )
 
