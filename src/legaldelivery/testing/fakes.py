@@ -180,7 +180,8 @@ def sample_records() -> list[object]:
             act=ReplyAct.ACKNOWLEDGEMENT,
             objects_to_e_service=False,
             in_reply_to="event-3",
-            payload_digest=Digest.of(b"Received the summons."),
+            content_digest=Digest.of("已收到传票。Received the summons.".encode()),
+            payload_digest=Digest.of(b'{"event":"reply","msgid":"wx-msg-20260302-0002"}'),
         ),
         InboundFiling(
             event_id="event-6",
