@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -761,6 +762,138 @@ def test_file_errors_are_input_errors(tmp_path: os.PathLike[str]) -> None:
         write_private_key("signer", os.path.join(tmp_path, "k"), passphrase=PASSPHRASE)  # type: ignore[arg-type]
     with pytest.raises(InputError):
         write_public_key("verifier", os.path.join(tmp_path, "k"))  # type: ignore[arg-type]
+
+
+# -- damaged key files ----------------------------------------------------------------------
+
+# The PBES2 encryption scheme of the PEM: AES-256-CBC (OID 2.16.840.1.101.3.4.1.42).
+AES_256_CBC_OID = bytes.fromhex("060960864801650304012a")
+PEMS = {algorithm: make().private_pem(PASSPHRASE) for algorithm, make in MAKERS.items()}
+
+
+def pem_body(pem: bytes) -> bytes:
+    return base64.b64decode(b"".join(pem.splitlines()[1:-1]), validate=True)
+
+
+def rewrapped(der: bytes) -> bytes:
+    body = base64.b64encode(der)
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return (
+        b"\n".join(
+            [
+                b"-----BEGIN ENCRYPTED PRIVATE KEY-----",
+                *lines,
+                b"-----END ENCRYPTED PRIVATE KEY-----",
+            ]
+        )
+        + b"\n"
+    )
+
+
+def test_the_pem_is_pkcs8_with_aes_256_cbc() -> None:
+    # What the next test relies on: the 48-byte Ed25519 PKCS#8 key, padded to four CBC
+    # blocks, is the 64-byte OCTET STRING that ends the document.
+    der = pem_body(PEMS["ed25519"])
+    assert AES_256_CBC_OID in der
+    assert der[-66:-64] == b"\x04\x40"
+
+
+@settings(max_examples=40)
+@given(position=st.integers(0, 15), mask=st.integers(1, 255))
+def test_a_damaged_ciphertext_block_decrypts_to_another_key_unless_checked(
+    tmp_path_factory: pytest.TempPathFactory, position: int, mask: int
+) -> None:
+    original = ed25519_signer()
+    der = bytearray(pem_body(PEMS["ed25519"]))
+    # In CBC, a change to ciphertext block 1 garbles the first half of the seed and flips
+    # one bit of the second; the padding in block 3 stays intact, so it still decrypts.
+    der[-48 + position] ^= mask
+    path = tmp_path_factory.mktemp("damaged") / "court.key.pem"
+    path.write_bytes(rewrapped(bytes(der)))
+    other = read_private_key(NAME, path, passphrase=PASSPHRASE)
+    assert other.fingerprint != original.fingerprint
+    with pytest.raises(InputError, match="damaged or holds another key") as caught:
+        read_private_key(NAME, path, passphrase=PASSPHRASE, expect_fingerprint=original.fingerprint)
+    text = caught.value.diagnostics()
+    assert original.fingerprint in text
+    assert other.fingerprint in text
+    assert PASSPHRASE not in text
+    for line in path.read_bytes().splitlines()[1:-1]:
+        assert line.decode() not in text
+
+
+@settings(max_examples=150)
+@given(
+    algorithm=st.sampled_from(sorted(MAKERS)),
+    layer=st.sampled_from(["der", "file"]),
+    data=st.data(),
+)
+def test_any_damaged_byte_is_refused_or_loads_the_expected_key(
+    tmp_path_factory: pytest.TempPathFactory, algorithm: str, layer: str, data: st.DataObject
+) -> None:
+    expected = MAKERS[algorithm]().fingerprint
+    pem = PEMS[algorithm]
+    target = bytearray(pem_body(pem) if layer == "der" else pem)
+    position = data.draw(st.integers(0, len(target) - 1), label="position")
+    target[position] ^= data.draw(st.integers(1, 255), label="mask")
+    damaged = rewrapped(bytes(target)) if layer == "der" else bytes(target)
+    path = tmp_path_factory.mktemp("damaged") / "court.key.pem"
+    path.write_bytes(damaged)
+    try:
+        loaded = read_private_key(NAME, path, passphrase=PASSPHRASE)
+    except InputError:
+        pass  # only the library's error may escape
+    else:
+        assert loaded.algorithm in ALGORITHMS
+    try:
+        checked = read_private_key(NAME, path, passphrase=PASSPHRASE, expect_fingerprint=expected)
+    except InputError:
+        return
+    assert checked.fingerprint == expected
+
+
+def test_every_reader_checks_the_expected_fingerprint(
+    signer: Signer, tmp_path: os.PathLike[str]
+) -> None:
+    stranger = generate_signer(NAME, signer.algorithm).fingerprint
+    private = os.path.join(tmp_path, "log.key.pem")
+    plain = os.path.join(tmp_path, "plain.pem")
+    public = os.path.join(tmp_path, "log.pub.pem")
+    write_private_key(signer, private, passphrase=PASSPHRASE)
+    write_private_key_unencrypted_insecure(signer, plain)
+    write_public_key(signer.verifier, public)
+    readers: list[Callable[[str | None], Signer | Verifier]] = [
+        lambda fp: read_private_key(NAME, private, passphrase=PASSPHRASE, expect_fingerprint=fp),
+        lambda fp: read_private_key_unencrypted_insecure(NAME, plain, expect_fingerprint=fp),
+        lambda fp: read_public_key(NAME, public, expect_fingerprint=fp),
+        lambda fp: type(signer).from_private_pem(
+            NAME, signer.private_pem(PASSPHRASE), passphrase=PASSPHRASE, expect_fingerprint=fp
+        ),
+        lambda fp: Verifier.from_public_pem(
+            NAME, signer.verifier.public_pem(), expect_fingerprint=fp
+        ),
+    ]
+    for read in readers:
+        assert read(None).fingerprint == signer.fingerprint
+        assert read(signer.fingerprint).fingerprint == signer.fingerprint
+        with pytest.raises(InputError, match=f"{signer.fingerprint}, not the expected {stranger}"):
+            read(stranger)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "ab" * 31, "ab" * 33, "AB" * 32, "g" * 64, " " + "a" * 63, b"a" * 64, 7, ("a" * 64,)],
+)
+def test_a_malformed_expected_fingerprint_is_refused_before_decrypting(bad: Any) -> None:
+    # The wrong passphrase shows that the argument is judged before the file is.
+    with pytest.raises(InputError, match="expect_fingerprint"):
+        Signer.from_private_pem(
+            NAME, PEMS["ed25519"], passphrase="wrong passphrase", expect_fingerprint=bad
+        )
+    with pytest.raises(InputError, match="expect_fingerprint"):
+        Signer.from_private_pem_unencrypted_insecure(NAME, b"not a key", expect_fingerprint=bad)
+    with pytest.raises(InputError, match="expect_fingerprint"):
+        Verifier.from_public_pem(NAME, b"not a key", expect_fingerprint=bad)
 
 
 # -- the key ring ---------------------------------------------------------------------------

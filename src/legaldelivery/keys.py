@@ -104,6 +104,7 @@ _OTHER_TYPES = {
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 _KEY_ID_HEX = re.compile(r"[0-9a-f]{8}")
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 
 _PathLike: TypeAlias = "str | os.PathLike[str]"
@@ -179,6 +180,30 @@ def _passphrase_bytes(passphrase: object) -> bytes:
     if not 1 <= len(passphrase) <= 1023:
         raise InputError("the passphrase must be 1 to 1023 bytes long", path="passphrase")
     return passphrase
+
+
+def _expected_fingerprint(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or _FINGERPRINT.fullmatch(value) is None:
+        raise InputError(
+            "expected a key fingerprint: 64 lowercase hex digits",
+            path="expect_fingerprint",
+            got=value,
+        )
+    return value
+
+
+def _check_fingerprint(found: str, expected: str | None, *, path: str) -> None:
+    # A damaged key file can still decode to a valid key (any 32 bytes are an Ed25519
+    # seed; CBC decryption garbles a block without breaking the padding), so only a
+    # comparison with a fingerprint kept elsewhere tells a damaged key from the real one.
+    if expected is not None and found != expected:
+        raise InputError(
+            f"the key read has fingerprint {found}, not the expected {expected}: the file "
+            "is damaged or holds another key",
+            path=path,
+        )
 
 
 def _pem_bytes(data: object, *, path: str) -> bytes:
@@ -368,8 +393,13 @@ class Verifier(abc.ABC):
         return cls._narrow(verifier)
 
     @classmethod
-    def from_public_pem(cls, name: str, data: bytes | str) -> Self:
+    def from_public_pem(
+        cls, name: str, data: bytes | str, *, expect_fingerprint: str | None = None
+    ) -> Self:
         """Load a PEM ``PUBLIC KEY`` document (SubjectPublicKeyInfo) under key name ``name``.
+
+        With ``expect_fingerprint``, a key with another :attr:`fingerprint` is an
+        :class:`~legaldelivery.errors.InputError` (a damaged file can hold a valid key).
 
         >>> pem = Verifier.from_vkey(
         ...     "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
@@ -378,11 +408,14 @@ class Verifier(abc.ABC):
         '530d903a'
         """
         raw = _pem_bytes(data, path="public key")
+        expected = _expected_fingerprint(expect_fingerprint)
         try:
             key = serialization.load_pem_public_key(raw)
         except (ValueError, UnsupportedAlgorithm) as exc:
             raise InputError("not a PEM public key this library reads", path="public key") from exc
-        return cls._narrow(_verifier_for_public_key(name, key))
+        verifier = cls._narrow(_verifier_for_public_key(name, key))
+        _check_fingerprint(verifier.fingerprint, expected, path="public key")
+        return verifier
 
     @classmethod
     def _narrow(cls, verifier: Verifier) -> Self:
@@ -655,12 +688,22 @@ class Signer(abc.ABC):
         )
 
     @classmethod
-    def from_private_pem(cls, name: str, data: bytes | str, *, passphrase: str | bytes) -> Self:
+    def from_private_pem(
+        cls,
+        name: str,
+        data: bytes | str,
+        *,
+        passphrase: str | bytes,
+        expect_fingerprint: str | None = None,
+    ) -> Self:
         """Load an encrypted private key PEM under key name ``name``.
 
         A wrong passphrase, a document that is not an encrypted private key, or a key of
         another algorithm (called on a subclass) is an
         :class:`~legaldelivery.errors.InputError` that shows neither passphrase nor key.
+        So is a key whose :attr:`fingerprint` is not ``expect_fingerprint``, when given:
+        pass it whenever it is known (from the key's ``.vkey`` or public key file, or the
+        log the key signs), since a damaged file may decrypt to a different, valid key.
 
         >>> from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         >>> key = Ed25519PrivateKey.from_private_bytes(bytes(32))
@@ -674,6 +717,7 @@ class Signer(abc.ABC):
         """
         raw = _pem_bytes(data, path="private key")
         secret = _passphrase_bytes(passphrase)
+        expected = _expected_fingerprint(expect_fingerprint)
         try:
             key = serialization.load_pem_private_key(raw, secret)
         except TypeError as exc:
@@ -688,12 +732,20 @@ class Signer(abc.ABC):
                 "cannot decrypt the private key: wrong passphrase, or not a PEM private key",
                 path="private key",
             ) from exc
-        return cls._narrow(_signer_for_private_key(name, key))
+        signer = cls._narrow(_signer_for_private_key(name, key))
+        _check_fingerprint(signer.fingerprint, expected, path="private key")
+        return signer
 
     @classmethod
-    def from_private_pem_unencrypted_insecure(cls, name: str, data: bytes | str) -> Self:
-        """Load a PLAIN TEXT private key PEM. See :meth:`private_pem_unencrypted_insecure`."""
+    def from_private_pem_unencrypted_insecure(
+        cls, name: str, data: bytes | str, *, expect_fingerprint: str | None = None
+    ) -> Self:
+        """Load a PLAIN TEXT private key PEM. See :meth:`private_pem_unencrypted_insecure`.
+
+        ``expect_fingerprint`` is checked as by :meth:`from_private_pem`.
+        """
         raw = _pem_bytes(data, path="private key")
+        expected = _expected_fingerprint(expect_fingerprint)
         try:
             key = serialization.load_pem_private_key(raw, None)
         except TypeError as exc:
@@ -703,7 +755,9 @@ class Signer(abc.ABC):
             ) from exc
         except (ValueError, UnsupportedAlgorithm) as exc:
             raise InputError("not a PEM private key", path="private key") from exc
-        return cls._narrow(_signer_for_private_key(name, key))
+        signer = cls._narrow(_signer_for_private_key(name, key))
+        _check_fingerprint(signer.fingerprint, expected, path="private key")
+        return signer
 
     @classmethod
     def _narrow(cls, signer: Signer) -> Self:
@@ -932,28 +986,76 @@ def write_public_key(verifier: Verifier, path: _PathLike, *, overwrite: bool = F
     _write_file(path, verifier.public_pem(), mode=0o644, overwrite=overwrite)
 
 
-def read_private_key(name: str, path: _PathLike, *, passphrase: str | bytes) -> Signer:
+def read_private_key(
+    name: str,
+    path: _PathLike,
+    *,
+    passphrase: str | bytes,
+    expect_fingerprint: str | None = None,
+) -> Signer:
     """Load an encrypted private key file written by :func:`write_private_key`.
 
+    Give ``expect_fingerprint`` whenever the key's fingerprint is known from elsewhere
+    (its ``.vkey`` or public key file, the entries of the log it signs): a damaged file
+    can decrypt to a valid but *different* key, and without the comparison that key would
+    sign in the real one's place. A key with another fingerprint is an
+    :class:`~legaldelivery.errors.InputError` naming both fingerprints, never the key
+    or the passphrase.
+
+    >>> import tempfile, pathlib
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(folder.name) / "court.key.pem"
+    >>> signer = Ed25519Signer.generate("court.example/log")
+    >>> write_private_key(signer, path, passphrase="correct horse")
+    >>> read_private_key(
+    ...     "court.example/log", path, passphrase="correct horse",
+    ...     expect_fingerprint=signer.fingerprint,
+    ... ).fingerprint == signer.fingerprint
+    True
+    >>> read_private_key(
+    ...     "court.example/log", path, passphrase="correct horse", expect_fingerprint="0" * 64
+    ... )
+    Traceback (most recent call last):
+    ...
+    legaldelivery.errors.InputError: private key: the key read has fingerprint ...,
+    not the expected 000...: the file is damaged or holds another key
+    >>> folder.cleanup()
+
     .. versionadded:: 0.1.0
     """
-    return Signer.from_private_pem(name, _read_file(path, "key"), passphrase=passphrase)
+    return Signer.from_private_pem(
+        name,
+        _read_file(path, "key"),
+        passphrase=passphrase,
+        expect_fingerprint=expect_fingerprint,
+    )
 
 
-def read_private_key_unencrypted_insecure(name: str, path: _PathLike) -> Signer:
-    """Load a PLAIN TEXT private key file.
+def read_private_key_unencrypted_insecure(
+    name: str, path: _PathLike, *, expect_fingerprint: str | None = None
+) -> Signer:
+    """Load a PLAIN TEXT private key file; ``expect_fingerprint`` as in :func:`read_private_key`.
 
     .. versionadded:: 0.1.0
     """
-    return Signer.from_private_pem_unencrypted_insecure(name, _read_file(path, "key"))
+    return Signer.from_private_pem_unencrypted_insecure(
+        name, _read_file(path, "key"), expect_fingerprint=expect_fingerprint
+    )
 
 
-def read_public_key(name: str, path: _PathLike) -> Verifier:
+def read_public_key(
+    name: str, path: _PathLike, *, expect_fingerprint: str | None = None
+) -> Verifier:
     """Load a PEM ``PUBLIC KEY`` file under key name ``name``.
 
+    With ``expect_fingerprint``, a key with another fingerprint is an
+    :class:`~legaldelivery.errors.InputError`.
+
     .. versionadded:: 0.1.0
     """
-    return Verifier.from_public_pem(name, _read_file(path, "public key"))
+    return Verifier.from_public_pem(
+        name, _read_file(path, "public key"), expect_fingerprint=expect_fingerprint
+    )
 
 
 def _check_signer(signer: object) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from legaldelivery import merkle
@@ -583,3 +585,177 @@ def test_a_large_export_is_imported_in_several_batches(tmp_path: Path) -> None:
     with EvidenceLog.open(tmp_path / "big.sqlite") as imported:
         assert imported.root_hash() == report.root_hash
         assert imported.store.read_entry(1202) == source.read_bytes().splitlines()[1202]
+
+
+# -- the longest line -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_lines(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
+    """The lines (without line ends) of a real three-entry log."""
+    path = tmp_path_factory.mktemp("three") / "three.jsonl"
+    return written_log(path, 3).splitlines()
+
+
+def joined(lines: list[bytes]) -> bytes:
+    return b"".join(line + b"\n" for line in lines)
+
+
+def test_the_limit_is_16_mib_and_exported() -> None:
+    assert jsonl_module.MAX_ENTRY_BYTES == 16 * 1024 * 1024
+    assert "MAX_ENTRY_BYTES" in jsonl_module.__all__
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    chunk=st.integers(1, 700),
+    slack=st.integers(0, 40),
+    excess=st.integers(-3, 3),
+    where=st.sampled_from([1, 2]),
+    filler=st.binary(min_size=1, max_size=1).filter(lambda b: b != b"\n"),
+)
+# The line end found in the read that crosses the limit, and in a later one.
+@example(chunk=700, slack=0, excess=1, where=1, filler=b"x")
+@example(chunk=1, slack=0, excess=1, where=2, filler=b"x")
+def test_a_line_longer_than_the_limit_is_refused_with_its_offset(
+    tmp_path: Path,
+    three_lines: list[bytes],
+    chunk: int,
+    slack: int,
+    excess: int,
+    where: int,
+    filler: bytes,
+) -> None:
+    limit = max(map(len, three_lines)) + slack
+    junk = filler * (limit + excess)
+    lines = [*three_lines[:where], junk, *three_lines[where:]]
+    path = tmp_path / "junk.jsonl"
+    path.write_bytes(joined(lines))
+    offset = len(joined(three_lines[:where]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jsonl_module, "_READ_CHUNK", chunk)
+        patch.setattr(jsonl_module, "MAX_ENTRY_BYTES", limit)
+        if len(junk) > limit:
+            with pytest.raises(InputError) as caught:
+                JsonlStore.open(path, read_only=True)
+            assert f"byte offset {offset} (entry {where}) is {len(junk)} bytes long" in str(
+                caught.value
+            )
+            assert caught.value.path == str(path)
+        else:
+            # The store indexes lines; judging a line that is no entry is the audit's job.
+            store = JsonlStore.open(path, read_only=True)
+            try:
+                assert store.read_entry(where) == junk
+                assert list(store.iter_entries()) == lines
+                keys = merkle.frontier_nodes(4)
+                found = store.get_nodes(keys)
+                restored = merkle.MerkleAccumulator.restore(4, [found[k] for k in keys])
+                assert restored.root() == merkle.root_hash(lines)
+            finally:
+                store.close()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(chunk=st.integers(1, 700), slack=st.integers(0, 40), excess=st.integers(-3, 300))
+def test_an_over_long_last_line_without_a_line_end_is_a_torn_tail(
+    tmp_path: Path, three_lines: list[bytes], chunk: int, slack: int, excess: int
+) -> None:
+    limit = max(map(len, three_lines)) + slack
+    raw = joined(three_lines)
+    tail = b"{" * (limit + excess)
+    path = tmp_path / "torn.jsonl"
+    path.write_bytes(raw + tail)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jsonl_module, "_READ_CHUNK", chunk)
+        patch.setattr(jsonl_module, "MAX_ENTRY_BYTES", limit)
+        with pytest.raises(InputError, match=f"{len(tail)} bytes from byte offset {len(raw)}"):
+            JsonlStore.open(path, read_only=True)
+        torn = recover(path)
+        assert torn is not None
+        assert (torn.offset, torn.removed) == (len(raw), len(tail))
+        JsonlStore.open(path, read_only=True).close()
+
+
+def test_an_over_long_line_from_another_writer_stops_appends(
+    log: EvidenceLog, log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log.append_many(courts(2))
+    monkeypatch.setattr(jsonl_module, "MAX_ENTRY_BYTES", 2000)
+    size = len(log_path.read_bytes())
+    with log_path.open("ab") as other_writer:
+        other_writer.write(b"x" * 2001 + b"\n")
+    message = f"byte offset {size} \\(entry 2\\) is 2001 bytes"
+    with pytest.raises(InputError, match=message):
+        log.append(courts(1)[0])
+    with pytest.raises(InputError, match=message):
+        log.store.size()
+    # The entries indexed before it stay readable.
+    assert log.entry(1).seq == 1
+    assert log_path.read_bytes().endswith(b"x" * 2001 + b"\n")
+
+
+def test_an_entry_longer_than_the_limit_is_never_written(
+    log: EvidenceLog, log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log.append_many(courts(1))
+    before = log_path.read_bytes()
+    limit = len(before) - 1  # one byte short of the entry just written
+    monkeypatch.setattr(jsonl_module, "MAX_ENTRY_BYTES", limit - 1)
+    with pytest.raises(InputError, match=f"at most MAX_ENTRY_BYTES = {limit - 1} bytes") as caught:
+        log.append(courts(1, start=1)[0])
+    assert caught.value.path is not None
+    assert caught.value.path.startswith("entry 1")
+    assert log_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("ended", [True, False])
+def test_opening_a_file_with_a_long_line_takes_bounded_memory(
+    tmp_path: Path, three_lines: list[bytes], monkeypatch: pytest.MonkeyPatch, ended: bool
+) -> None:
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(joined(three_lines))
+    with path.open("r+b") as handle:
+        # A sparse 8 MiB line: no disk space, but every byte is read.
+        handle.truncate(len(joined(three_lines)) + (8 << 20))
+        if ended:
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+    monkeypatch.setattr(jsonl_module, "_READ_CHUNK", 4096)
+    monkeypatch.setattr(jsonl_module, "MAX_ENTRY_BYTES", 64 * 1024)
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="bytes long" if ended else "has no line end"):
+            JsonlStore.open(path, read_only=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # The limit plus a few chunks, far below the line's 8 MiB.
+    assert peak < 512 * 1024
+
+
+def test_a_long_line_is_read_in_linear_time(
+    tmp_path: Path, three_lines: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "long.jsonl"
+    head = three_lines[0] + b"\n"
+    with path.open("wb") as handle:
+        handle.write(head)
+        handle.truncate(len(head) + (8 << 20))  # a sparse 8 MiB line below the limit
+        handle.seek(0, os.SEEK_END)
+        handle.write(b"\n" + joined(three_lines[1:]))
+    # 8192 small reads: searching the whole line again per read would scan 32 GiB.
+    monkeypatch.setattr(jsonl_module, "_READ_CHUNK", 1024)
+    started = time.perf_counter()
+    store = JsonlStore.open(path, read_only=True)
+    try:
+        elapsed = time.perf_counter() - started
+        assert store.size() == 4
+        assert len(store.read_entry(1)) == 8 << 20
+    finally:
+        store.close()
+    assert elapsed < 2.0

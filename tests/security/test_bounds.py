@@ -221,11 +221,6 @@ def run_bounded(target: str, path: Path) -> subprocess.CompletedProcess[str]:
 
 @needs_rlimit
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="JsonlStore._scan keeps a whole line in memory (and re-scans it per 1 MiB "
-    "chunk): a 1 GB line is a MemoryError, not an InputError (owner: log/jsonl.py)",
-)
 def test_the_jsonl_store_refuses_a_1_gb_line_in_bounded_memory(tmp_path: Path) -> None:
     result = run_bounded("store", giant_line_log(tmp_path, torn=False))
     assert result.returncode == 0, result.stderr[-2000:]

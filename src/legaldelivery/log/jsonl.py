@@ -6,7 +6,9 @@ is opened (O(n) hashing, about 32 bytes per tree node kept), so the file stays t
 source of truth and no second file can disagree with it after a crash. Writers in
 several processes serialise on an OS file lock. A crash can leave an incomplete last
 line; opening such a file fails with an :class:`~legaldelivery.errors.InputError` naming
-its byte offset, and :func:`recover` removes exactly that line.
+its byte offset, and :func:`recover` removes exactly that line. Lines are read in chunks
+and none may exceed :data:`MAX_ENTRY_BYTES`, so opening a hostile file takes bounded
+memory and linear time.
 
 .. versionadded:: 0.1.0
 """
@@ -38,12 +40,32 @@ if TYPE_CHECKING:
     from legaldelivery.audit import AuditReport
     from legaldelivery.keys import KeyRing, Verifier
 
-__all__ = ["FsyncPolicy", "JsonlSettings", "JsonlStore", "TornTail", "import_jsonl", "recover"]
+__all__ = [
+    "MAX_ENTRY_BYTES",
+    "FsyncPolicy",
+    "JsonlSettings",
+    "JsonlStore",
+    "TornTail",
+    "import_jsonl",
+    "recover",
+]
 
 T = TypeVar("T")
 
 FsyncPolicy = Literal["always", "batch", "never"]
 """When a :class:`JsonlStore` calls ``fsync``; see :class:`JsonlSettings`."""
+
+MAX_ENTRY_BYTES = 16 << 20
+"""The longest line, in bytes without its line end, that a :class:`JsonlStore` reads or writes.
+
+Entries are a few kilobytes (documents are logged by digest, never by content), so 16 MiB
+leaves a wide margin while it bounds the memory that opening a file takes: a longer line
+is refused with an :class:`~legaldelivery.errors.InputError` naming its byte offset,
+after reading it in chunks and keeping none of it, and an entry longer than this is
+refused before it is written.
+
+.. versionadded:: 0.1.0
+"""
 
 _READ_CHUNK = 1 << 20
 _HASH = merkle.HASH_SIZE
@@ -290,9 +312,10 @@ class JsonlStore(EntryStore):
         """Open an existing log file and index it (reads the whole file once).
 
         Raises :class:`~legaldelivery.errors.InputError` for a missing file, for an
-        incomplete last line (naming its byte offset: see :func:`recover`), for a last or
-        first line that is not an entry, for an empty file without ``origin``, and when
-        ``origin`` is given but differs from the entries'.
+        incomplete last line (naming its byte offset: see :func:`recover`), for a line
+        longer than :data:`MAX_ENTRY_BYTES` (naming its byte offset; read in chunks, never
+        held whole), for a last or first line that is not an entry, for an empty file
+        without ``origin``, and when ``origin`` is given but differs from the entries'.
         """
         settings = settings or JsonlSettings()
         target = Path(path)
@@ -369,6 +392,7 @@ class JsonlStore(EntryStore):
             )
         line_start = self._end
         position = self._end
+        # Only the line being read is kept: never more than MAX_ENTRY_BYTES plus one chunk.
         pending = bytearray()
         try:
             while position < size:
@@ -376,18 +400,54 @@ class JsonlStore(EntryStore):
                 if not chunk:
                     break
                 position += len(chunk)
+                # Search only the new bytes: the older ones hold no line end, and searching
+                # them again per chunk would make a long line cost quadratic time.
+                cursor = len(pending)
                 pending += chunk
                 start = 0
-                while (newline := pending.find(b"\n", start)) >= 0:
+                while (newline := pending.find(b"\n", cursor)) >= 0:
+                    if newline - start > MAX_ENTRY_BYTES:
+                        raise self._over_long(line_start, newline - start)
                     self._index_line(line_start, bytes(pending[start:newline]))
                     line_start += newline - start + 1
                     # Advanced line by line: an error on a later line keeps the index whole.
                     self._end = line_start
-                    start = newline + 1
+                    start = cursor = newline + 1
                 del pending[:start]
+                if len(pending) > MAX_ENTRY_BYTES:
+                    end = self._line_end(position, size)
+                    if end is not None:
+                        raise self._over_long(line_start, end - line_start)
+                    # No line end follows: a torn tail, which recover() may cut.
+                    position = size
+                    break
         except OSError as exc:
             raise StoreError(f"cannot read the log ({exc.strerror})", path=str(self._path)) from exc
         self._torn = (line_start, position - line_start) if position > line_start else None
+
+    def _line_end(self, position: int, size: int) -> int | None:
+        """The offset of the first line end in ``[position, size)``, or None.
+
+        Reads chunk by chunk and keeps none of it: how an over-long line is measured.
+        """
+        fd = self._live()
+        while position < size:
+            chunk = os.pread(fd, min(_READ_CHUNK, size - position), position)
+            if not chunk:  # pragma: no cover -- the file shrank under our lock
+                break
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                return position + newline
+            position += len(chunk)
+        return None
+
+    def _over_long(self, offset: int, length: int) -> InputError:
+        return InputError(
+            f"the line at byte offset {offset} (entry {len(self._offsets)}) is {length} bytes "
+            f"long; an entry has at most MAX_ENTRY_BYTES = {MAX_ENTRY_BYTES} bytes: not a "
+            "log this library wrote",
+            path=str(self._path),
+        )
 
     def _index_line(self, offset: int, data: bytes) -> None:
         seq = len(self._offsets)
@@ -493,11 +553,13 @@ class JsonlStore(EntryStore):
             with self._lock:
                 chunk = self._read(position, min(_READ_CHUNK, limit - position))
             position += len(chunk)
+            # Only the new bytes can hold the next line end (see _scan).
+            cursor = len(pending)
             pending += chunk
             begin = 0
-            while (newline := pending.find(b"\n", begin)) >= 0:
+            while (newline := pending.find(b"\n", cursor)) >= 0:
                 yield bytes(pending[begin:newline])
-                begin = newline + 1
+                begin = cursor = newline + 1
             del pending[:begin]
 
     def get_nodes(self, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
@@ -541,6 +603,13 @@ class JsonlStore(EntryStore):
                 if b"\n" in data:
                     raise InputError(
                         "an entry's canonical bytes never hold a line end", path=f"entry {seq}"
+                    )
+                if len(data) > MAX_ENTRY_BYTES:
+                    # The store could not open a file holding it, and nor could a reader.
+                    raise InputError(
+                        f"an entry has at most MAX_ENTRY_BYTES = {MAX_ENTRY_BYTES} bytes; "
+                        f"this one has {len(data)}",
+                        path=f"entry {seq}",
                     )
                 offsets.append(self._end + len(payload))
                 payload += data
