@@ -28,7 +28,8 @@ import attrs
 
 from legaldelivery import notes
 from legaldelivery.errors import InputError, NoteError
-from legaldelivery.keys import KeyRing, Signer, Verifier, _b64encode, _strict_b64decode
+from legaldelivery.keys import KeyRing, Signer, Verifier
+from legaldelivery.keys._encoding import _b64encode, _strict_b64decode
 
 __all__ = ["MAX_TREE_SIZE", "Checkpoint", "open_checkpoint", "sign_checkpoint"]
 

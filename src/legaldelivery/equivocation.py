@@ -43,7 +43,8 @@ from legaldelivery.errors import (
     ProofError,
     VerificationError,
 )
-from legaldelivery.keys import KeyRing, Verifier, _b64encode, _strict_b64decode
+from legaldelivery.keys import KeyRing, Verifier
+from legaldelivery.keys._encoding import _b64encode, _strict_b64decode
 
 __all__ = [
     "EVIDENCE_FORMAT",

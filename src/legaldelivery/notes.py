@@ -34,7 +34,8 @@ from typing import cast
 import attrs
 
 from legaldelivery.errors import InputError, NoteError, SignatureError
-from legaldelivery.keys import KeyRing, Signer, Verifier, _b64encode, _strict_b64decode
+from legaldelivery.keys import KeyRing, Signer, Verifier
+from legaldelivery.keys._encoding import _b64encode, _strict_b64decode
 
 __all__ = [
     "MAX_NOTE_BYTES",

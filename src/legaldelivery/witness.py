@@ -64,16 +64,8 @@ from legaldelivery.errors import (
     StoreError,
 )
 from legaldelivery.instants import format_instant, parse_instant, to_utc
-from legaldelivery.keys import (
-    Ed25519Signer,
-    Ed25519Verifier,
-    KeyRing,
-    Signer,
-    Verifier,
-    _b64encode,
-    _name_problem,
-    _strict_b64decode,
-)
+from legaldelivery.keys import Ed25519Signer, Ed25519Verifier, KeyRing, Signer, Verifier
+from legaldelivery.keys._encoding import _b64encode, _name_problem, _strict_b64decode
 
 if sys.platform != "win32":
     import fcntl
