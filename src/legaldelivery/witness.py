@@ -633,6 +633,25 @@ class WitnessClient(abc.ABC):
         """
 
 
+def _log_keys(
+    logs: Mapping[str, Iterable[Verifier] | Verifier], name: str
+) -> dict[str, tuple[Verifier, ...]]:
+    if not isinstance(logs, Mapping):
+        raise InputError("expected a mapping of origin to verifiers", path=name)
+    found: dict[str, tuple[Verifier, ...]] = {}
+    for origin, keys in logs.items():
+        keys = (keys,) if isinstance(keys, Verifier) else tuple(keys)
+        if not isinstance(origin, str) or not keys:
+            raise InputError("expected an origin with its log keys", path=f"{name}[{origin!r}]")
+        for key in keys:
+            if not isinstance(key, Verifier):
+                raise InputError(
+                    "expected log Verifiers", path=f"{name}[{origin!r}]", got=type(key)
+                )
+        found[origin] = keys
+    return found
+
+
 class Witness(WitnessClient):
     """An in-process witness that remembers, on disk, the last checkpoint of each log.
 
@@ -645,6 +664,13 @@ class Witness(WitnessClient):
     :class:`~legaldelivery.equivocation.EquivocationError` with the evidence. Several
     processes may share one ``state_dir``: updates take a file lock.
 
+    ``retired`` maps an origin to keys that vouch only for the checkpoint the witness
+    already holds, never for a new one: after a key compromise the log is handed to a
+    new key (``logs``), while the state the witness cosigned before is signed by the old
+    key (``retired``). The new checkpoint must be signed by a current key and be
+    consistent with the held one, so the history the witness saw cannot change, and a
+    thief holding the old key can no longer obtain a cosignature.
+
     .. versionadded:: 0.1.0
     """
 
@@ -655,23 +681,19 @@ class Witness(WitnessClient):
         logs: Mapping[str, Iterable[Verifier] | Verifier],
         state_dir: str | os.PathLike[str],
         clock: Clock | None = None,
+        retired: Mapping[str, Iterable[Verifier] | Verifier] | None = None,
     ) -> None:
         if not isinstance(cosigner, Cosigner):
             raise InputError("expected a Cosigner", path="cosigner", got=type(cosigner))
         self._cosigner = cosigner
-        self._logs: dict[str, tuple[Verifier, ...]] = {}
-        if not isinstance(logs, Mapping):
-            raise InputError("expected a mapping of origin to verifiers", path="logs")
-        for origin, keys in logs.items():
-            found = (keys,) if isinstance(keys, Verifier) else tuple(keys)
-            if not isinstance(origin, str) or not found:
-                raise InputError("expected an origin with its log keys", path=f"logs[{origin!r}]")
-            for key in found:
-                if not isinstance(key, Verifier):
-                    raise InputError(
-                        "expected log Verifiers", path=f"logs[{origin!r}]", got=type(key)
-                    )
-            self._logs[origin] = found
+        self._logs = _log_keys(logs, "logs")
+        self._retired = _log_keys(retired or {}, "retired")
+        for origin in self._retired:
+            if origin not in self._logs:
+                raise InputError(
+                    "retired keys of a log the witness does not follow",
+                    path=f"retired[{origin!r}]",
+                )
         self._dir = Path(state_dir)
         if not self._dir.is_dir():
             raise InputError("the state directory does not exist", path=str(self._dir))
@@ -699,7 +721,7 @@ class Witness(WitnessClient):
         :class:`~legaldelivery.errors.StoreError`: the witness refuses to go on from a
         state it cannot vouch for.
         """
-        keys = self._keys(origin)
+        keys = self._keys(origin) + self._retired.get(origin, ())
         path = self._state_path(origin)
         try:
             with open(path, "rb") as handle:
@@ -782,7 +804,9 @@ class Witness(WitnessClient):
             if held is not None:
                 if checkpoint.size == known and proof:
                     raise InputError("equal sizes need an empty proof", path="proof")
-                check_consistency(held.note, note, keys, proof)
+                # The new note has verified with a current key above; the held one may
+                # be signed by a retired key.
+                check_consistency(held.note, note, keys + self._retired.get(origin, ()), proof)
             elif proof:
                 raise InputError("a first checkpoint needs an empty proof", path="proof")
             now = to_utc(self._clock(), path="clock")

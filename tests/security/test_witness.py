@@ -466,3 +466,72 @@ def test_an_oversized_or_odd_state_file_stops_the_witness(tmp_path: Path) -> Non
         path.write_bytes(changed)
         with pytest.raises(StoreError):
             w.state(ORIGIN)
+
+
+# -- after a key compromise: retired keys vouch only for the state already held -------------
+
+
+def three_entries(old: Ed25519Signer) -> EvidenceLog:
+    log = EvidenceLog.create(":memory:", origin=ORIGIN, signer=old, clock=lambda: T0)
+    grow(log, 3)
+    return log
+
+
+def test_a_witness_moves_to_the_new_key_and_refuses_the_retired_one(tmp_path: Path) -> None:
+    old, new = Ed25519Signer.generate(ORIGIN), Ed25519Signer.generate(ORIGIN)
+    log = three_entries(old)
+    before = Witness(COSIGNERS[0], logs={ORIGIN: [old.verifier]}, state_dir=tmp_path)
+    collect_cosignatures(log.checkpoint(), [before], proofs=log)
+    held = log.size
+    grow(log, 2)  # written with the old key after the leak: the thief's entries, say
+    stolen = log.checkpoint()
+    log.rotate_key(new, reason="key compromise", event_id="rotation-1")
+    grow(log, 1)
+    after = Witness(
+        COSIGNERS[0],
+        logs={ORIGIN: [new.verifier]},
+        retired={ORIGIN: [old.verifier]},
+        state_dir=tmp_path,
+    )
+    state = after.state(ORIGIN)  # the held state, signed by the retired key, still reads
+    assert state is not None
+    assert state.checkpoint.size == held
+    # A checkpoint signed by the old key alone gets no cosignature any more...
+    with pytest.raises(NoteError):
+        after.add_checkpoint(stolen, old_size=held, proof=log.consistency_proof(held, 5))
+    # ...while the new key's checkpoint does, once it is consistent with the held one.
+    fresh = collect_cosignatures(log.checkpoint(), [after], proofs=log)
+    WitnessPolicy(witnesses=[COSIGNERS[0].verifier], quorum=1).verify(fresh, [new.verifier])
+    now_held = after.state(ORIGIN)
+    assert now_held is not None
+    assert now_held.checkpoint.size == log.size
+
+
+def test_without_its_retired_key_a_witness_cannot_vouch_for_its_state(tmp_path: Path) -> None:
+    old, new = Ed25519Signer.generate(ORIGIN), Ed25519Signer.generate(ORIGIN)
+    log = three_entries(old)
+    collect_cosignatures(
+        log.checkpoint(),
+        [Witness(COSIGNERS[0], logs={ORIGIN: [old.verifier]}, state_dir=tmp_path)],
+        proofs=log,
+    )
+    only_new = Witness(COSIGNERS[0], logs={ORIGIN: [new.verifier]}, state_dir=tmp_path)
+    with pytest.raises(StoreError):
+        only_new.state(ORIGIN)
+
+
+def test_retired_keys_must_belong_to_a_followed_log(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="retired"):
+        Witness(
+            COSIGNERS[0],
+            logs={ORIGIN: [LOG_KEY.verifier]},
+            retired={"other.example/log": [LOG_KEY.verifier]},
+            state_dir=tmp_path,
+        )
+    with pytest.raises(InputError, match="retired"):
+        Witness(
+            COSIGNERS[0],
+            logs={ORIGIN: [LOG_KEY.verifier]},
+            retired={ORIGIN: ["not a key"]},  # type: ignore[list-item]
+            state_dir=tmp_path,
+        )
