@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given
 
+from legaldelivery import codec
 from legaldelivery.errors import InputError
 from legaldelivery.records import (
     ConsentRecorded,
@@ -29,7 +30,7 @@ from legaldelivery.records import (
     RecipientReply,
     ServiceDetermination,
 )
-from legaldelivery.testing.strategies import evidence_events
+from legaldelivery.testing.strategies import evidence_events, service_determinations
 
 # EN 319 522 event names by group, as DOMAIN.md lists them.
 ETSI = {
@@ -182,6 +183,40 @@ def test_deadlines_end_after_service(determination: ServiceDetermination) -> Non
     twice = determination.deadlines * 2
     with pytest.raises(InputError, match=r"^deadlines\[1\]: duplicate"):
         attrs.evolve(determination, deadlines=twice)
+
+
+def test_a_determination_names_the_one_it_supersedes(
+    determination: ServiceDetermination,
+) -> None:
+    assert determination.supersedes is None
+    again = attrs.evolve(determination, event_id="e-9", supersedes=determination.event_id)
+    assert again.supersedes == "e-6"
+    with pytest.raises(InputError, match=r"^supersedes: a determination cannot supersede itself"):
+        attrs.evolve(determination, supersedes=determination.event_id)
+    with pytest.raises(InputError, match=r"^supersedes: "):
+        attrs.evolve(determination, supersedes="not an id")
+    with pytest.raises(InputError, match=r"^supersedes: "):
+        attrs.evolve(determination, supersedes=7)
+
+
+def test_supersedes_is_written_even_when_absent(determination: ServiceDetermination) -> None:
+    # The codec writes optional values as explicit null: a reader sees every member.
+    encoded = codec.encode(determination)
+    assert encoded["supersedes"] is None
+    assert codec.decode(encoded) == determination
+    del encoded["supersedes"]
+    with pytest.raises(InputError, match=r"supersedes: missing field"):
+        codec.decode(encoded)
+    again = attrs.evolve(determination, event_id="e-9", supersedes="e-6")
+    assert codec.encode(again)["supersedes"] == "e-6"
+
+
+@given(service_determinations())
+def test_a_drawn_determination_never_supersedes_itself(
+    determination: ServiceDetermination,
+) -> None:
+    assert determination.supersedes != determination.event_id
+    assert codec.decode(codec.encode(determination)) == determination
 
 
 def test_deadline_dates_are_dates() -> None:

@@ -25,7 +25,7 @@ from legaldelivery.channels import (
 )
 from legaldelivery.errors import InputError
 from legaldelivery.keys import Ed25519Signer
-from legaldelivery.records import Digest, EventKind, EvidenceEvent
+from legaldelivery.records import ConsentGround, Digest, DocumentKind, EventKind, EvidenceEvent
 from legaldelivery.service import AsyncDeliveryService, DeliveryPolicy, Phase, fold
 from legaldelivery.testing.fakes import SAMPLE_DOCUMENTS, sample_order, sample_records
 
@@ -302,3 +302,48 @@ def test_consent_recorded_then_revoked_over_asyncio() -> None:
         return await service.submit(sample_order())
 
     assert asyncio.run(serve()).phase is Phase.REJECTED
+
+
+def test_a_bounce_after_service_by_sending_reopens_the_order_over_asyncio() -> None:
+    # FRCP 5(b)(2)(E): served upon sending, not effective once the sender learns that the
+    # e-mail did not reach; the service falls back to the portal, which serves.
+    clock = Clock()
+    us = jurisdictions.jurisdiction("US", on=date(2026, 3, 1), timezone="America/New_York")
+    order = sample_order()
+    wechat = order.channels[0]
+    order = attrs.evolve(
+        order,
+        recipient=attrs.evolve(order.recipient, country="US"),
+        documents=[attrs.evolve(order.documents[0], kind=DocumentKind.NOTICE)],
+        channels=[
+            attrs.evolve(wechat, channel="email", handle="li.wei@example.com"),
+            attrs.evolve(wechat, channel="portal", handle="portal-user-17"),
+        ],
+    )
+    consent = attrs.evolve(
+        CONSENT,
+        ground=ConsentGround.US_WRITTEN_CONSENT,
+        channels=("email", "portal"),
+        document_kinds=(DocumentKind.NOTICE,),
+    )
+    email = MemoryChannel("email", Behaviour.bounced(after=timedelta(minutes=3)), clock=clock)
+    portal = MemoryChannel("portal", Behaviour.lost(), clock=clock)
+
+    async def serve() -> Any:
+        with EvidenceLog.create(":memory:", origin=ORIGIN, signer=SIGNER) as log:
+            service = service_for(log, clock, [email, portal], rules=us)
+            await service.submit(order, consents=[consent])
+            served = service.state(order.order_id)
+            clock.now += timedelta(minutes=3)
+            (bounce,) = email.due(clock.now)
+            state = await service.report(bounce)
+            assert await service.tick() == []
+            return served, state, [codec.decode(e.record) for e in log.entries()]
+
+    served, state, records = asyncio.run(serve())
+    assert served.phase is Phase.SERVED
+    assert state.phase is Phase.SERVED
+    assert len(state.determinations) == 3
+    assert state.conclusion.time_of_service == START + timedelta(minutes=3)
+    assert [len(email.sent), len(portal.sent)] == [1, 1]
+    assert fold(order.order_id, records) == state

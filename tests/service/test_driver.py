@@ -26,9 +26,11 @@ from legaldelivery.channels import (
 from legaldelivery.errors import InputError
 from legaldelivery.keys import Ed25519Signer
 from legaldelivery.records import (
+    ConsentGround,
     Digest,
     DocumentKind,
     EventKind,
+    EventSource,
     EvidenceEvent,
     EvidenceGrade,
     Fallback,
@@ -37,6 +39,7 @@ from legaldelivery.records import (
     Presumption,
     RecipientReply,
     ServiceDetermination,
+    SourceKind,
 )
 from legaldelivery.service import (
     ChannelPhase,
@@ -44,6 +47,7 @@ from legaldelivery.service import (
     DeliveryService,
     OrderState,
     Phase,
+    evidence_for,
     fold,
 )
 from legaldelivery.testing.fakes import SAMPLE_DOCUMENTS, sample_order, sample_records
@@ -53,6 +57,7 @@ SIGNER = Ed25519Signer.generate(ORIGIN)
 CHINA = jurisdictions.jurisdiction("CN", on=date(2026, 3, 2))
 START = datetime(2026, 3, 2, 1, 1, tzinfo=timezone.utc)
 CONSENT = sample_records()[0].consent  # type: ignore[attr-defined]
+PROVIDER_EMAIL = EventSource(kind=SourceKind.PROVIDER, source_id="memory:email")
 
 
 class Clock:
@@ -713,3 +718,130 @@ def test_a_failing_link_source_or_notice_is_named_without_its_message(tmp_path: 
                 InputError, match=f"^{path}.*: the host's function failed: KeyError$"
             ):
                 service.submit(sample_order(), consents=[CONSENT])
+
+
+# -- evidence after service (FRCP 5(b)(2)(E)) -------------------------------------------------
+
+US = jurisdictions.jurisdiction("US", on=date(2026, 3, 1), timezone="America/New_York")
+US_CONSENT = attrs.evolve(
+    CONSENT,
+    ground=ConsentGround.US_WRITTEN_CONSENT,
+    channels=("email", "portal"),
+    document_kinds=(DocumentKind.NOTICE,),
+)
+
+
+def us_notice_order() -> Any:
+    """A notice to a party in the US, by e-mail, else by the court's portal."""
+    order = sample_order()
+    email = attrs.evolve(order.channels[0], channel="email", handle="li.wei@example.com")
+    portal = attrs.evolve(order.channels[0], channel="portal", handle="portal-user-17")
+    notice = attrs.evolve(order.documents[0], kind=DocumentKind.NOTICE)
+    return attrs.evolve(
+        order,
+        recipient=attrs.evolve(order.recipient, country="US"),
+        documents=[notice],
+        channels=[email, portal],
+    )
+
+
+def us_channels(clock: Clock) -> tuple[MemoryChannel, MemoryChannel]:
+    email = MemoryChannel("email", Behaviour.bounced(after=timedelta(minutes=3)), clock=clock)
+    portal = MemoryChannel("portal", Behaviour.delivered(), clock=clock)
+    return email, portal
+
+
+def determinations(log: EvidenceLog) -> list[ServiceDetermination]:
+    return [r for r in records_of(log) if isinstance(r, ServiceDetermination)]
+
+
+def test_a_bounce_after_service_by_sending_reopens_and_the_portal_serves(tmp_path: Path) -> None:
+    clock = Clock()
+    email, portal = us_channels(clock)
+    path = tmp_path / "us.sqlite"
+    with EvidenceLog.create(path, origin=ORIGIN, signer=SIGNER) as log:
+        service = DeliveryService(log, US, [email, portal], documents=sample_bytes, clock=clock)
+        order = us_notice_order()
+        state = service.submit(order, consents=[US_CONSENT])
+        assert state.phase is Phase.SERVED  # complete upon sending
+        play(service, clock, [email, portal], until=START + timedelta(hours=1))
+        state = service.state(order.order_id)
+        first, second, third = determinations(log)
+        assert first.time_of_service == START
+        assert (second.supersedes, second.time_of_service) == (first.event_id, None)
+        assert third.supersedes == second.event_id
+        assert third.time_of_service == START + timedelta(minutes=3)
+        assert state.phase is Phase.SERVED
+        assert state.conclusion == third
+        assert [len(email.sent), len(portal.sent)] == [1, 1]
+        (fallback,) = [r for r in records_of(log) if isinstance(r, Fallback)]
+        assert fallback.to_address == order.channels[1]
+        assert fold(order.order_id, records_of(log)) == state
+        assert service.tick() == []
+        assert service.next_wakeup() is None
+    assert audit_log(path, trusted=[SIGNER.verifier]).ok
+
+
+def test_late_evidence_logged_before_a_crash_is_weighed_on_restart(tmp_path: Path) -> None:
+    clock = Clock()
+    email, portal = us_channels(clock)
+    path = tmp_path / "us-crash.sqlite"
+    order = us_notice_order()
+    with EvidenceLog.create(path, origin=ORIGIN, signer=SIGNER) as log:
+        service = DeliveryService(log, US, [email, portal], documents=sample_bytes, clock=clock)
+        state = service.submit(order, consents=[US_CONSENT])
+        clock.now += timedelta(minutes=5)
+        (bounce,) = email.due(clock.now)
+        # The process stopped right after logging the bounce, before deciding on it.
+        log.append(evidence_for(state, bounce, source=PROVIDER_EMAIL), time=clock.now)
+    with EvidenceLog.open(path, signer=SIGNER) as log:
+        service = DeliveryService(log, US, [email, portal], documents=sample_bytes, clock=clock)
+        assert service.state(order.order_id).phase is Phase.SERVED
+        (state,) = service.tick()
+        assert state.phase is Phase.SERVED
+        assert len(state.determinations) == 3
+        assert len(portal.sent) == 1
+        assert service.tick() == []
+        assert len(determinations(log)) == 3
+
+
+def test_a_late_read_under_china_is_looked_at_once_and_logs_nothing(tmp_path: Path) -> None:
+    clock = Clock()
+    wechat = story_channel(clock)
+    path = tmp_path / "late-read.sqlite"
+    with EvidenceLog.create(path, origin=ORIGIN, signer=SIGNER) as log:
+        service = new_service(log, clock, [wechat])
+        service.submit(sample_order(), consents=[CONSENT])
+        play(service, clock, [wechat], until=START + timedelta(hours=1))
+        state = service.state("order-2026-0001")
+        assert state.phase is Phase.SERVED
+        assert len(state.late) == 1  # the read, after service at arrival
+        size = log.size
+        assert service.tick() == []
+    with EvidenceLog.open(path, signer=SIGNER) as log:
+        service = new_service(log, clock, [story_channel(clock)])
+        # On a restart the served order is looked at once; the rules answer the same.
+        assert [s.order_id for s in service.tick()] == ["order-2026-0001"]
+        assert service.tick() == []
+        assert log.size == size
+        assert len(determinations(log)) == 1
+
+
+def test_a_late_bounce_dated_ahead_of_the_clock_is_weighed_at_its_time(tmp_path: Path) -> None:
+    clock = Clock()
+    email, portal = us_channels(clock)
+    with EvidenceLog.create(":memory:", origin=ORIGIN, signer=SIGNER) as log:
+        service = DeliveryService(log, US, [email, portal], documents=sample_bytes, clock=clock)
+        order = us_notice_order()
+        service.submit(order, consents=[US_CONSENT])
+        (bounce,) = email.due(START + timedelta(minutes=3))
+        clock.now += timedelta(minutes=1)  # the provider's clock runs two minutes ahead
+        state = service.report(bounce)
+        assert state.phase is Phase.SERVED
+        assert service.next_wakeup() == bounce.occurred_at
+        assert service.tick() == []
+        clock.now = bounce.occurred_at
+        (state,) = service.tick()
+        assert len(state.determinations) == 3
+        assert len(portal.sent) == 1
+        assert service.next_wakeup() is None

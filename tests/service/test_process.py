@@ -55,6 +55,7 @@ from legaldelivery.service import (
     FallBack,
     OrderState,
     Phase,
+    Redetermine,
     Send,
     Trigger,
     apply,
@@ -134,24 +135,38 @@ def run(kit: SimpleNamespace) -> Any:
 # -- the table ------------------------------------------------------------------------
 
 
-def test_the_table_never_leaves_a_conclusion_and_never_sends_after_one() -> None:
+def test_only_a_superseding_determination_leaves_a_conclusion_and_only_to_active() -> None:
     for (phase, channel, trigger), (target, target_channel) in TRANSITIONS.items():
         if phase.concluded:
-            assert target is phase
             assert trigger is not Trigger.DISPATCHED
-            assert target_channel == channel
+            assert trigger is not Trigger.SELECTED
+            if target is not phase:
+                assert (phase, channel, trigger) == (Phase.SERVED, None, Trigger.REOPENED)
+                assert target is Phase.ACTIVE
         assert (channel is None) == (target_channel is None)
         if target.concluded and not phase.concluded:
             assert trigger in (Trigger.REJECTED, Trigger.SERVED, Trigger.ESCALATED)
+    assert TRANSITIONS[(Phase.SERVED, None, Trigger.SERVED)] == (Phase.SERVED, None)
+    assert not any(key[2] is Trigger.REOPENED and key[0] is not Phase.SERVED for key in TRANSITIONS)
 
 
-def test_only_an_active_order_changes_an_address_phase() -> None:
+def test_only_an_active_or_served_order_changes_an_address_phase() -> None:
     changes = {
-        (phase, trigger)
+        (phase, channel, trigger, target)
         for (phase, channel, trigger), (_, target) in TRANSITIONS.items()
         if channel is not None and target is not channel
     }
-    assert {phase for phase, _ in changes} == {Phase.ACTIVE}
+    assert {phase for phase, *_ in changes} == {Phase.ACTIVE, Phase.SERVED}
+    # Served, late evidence moves an address that was sent to exactly as it would while
+    # active, and nothing else: a reopened order carries on from what happened.
+    for phase, channel, trigger, target in changes:
+        if phase is Phase.SERVED:
+            assert channel not in (ChannelPhase.IDLE, ChannelPhase.SELECTED)
+            assert TRANSITIONS[(Phase.ACTIVE, channel, trigger)] == (Phase.ACTIVE, target)
+    assert TRANSITIONS[(Phase.SERVED, ChannelPhase.IN_FLIGHT, Trigger.PERMANENT_FAILURE)] == (
+        Phase.SERVED,
+        ChannelPhase.FAILED,
+    )
 
 
 def test_a_record_the_table_lacks_is_rejected_with_its_phase(run: Any) -> None:
@@ -664,13 +679,11 @@ def test_china_accepts_wechat_to_pakistan_with_consent_and_not_without(
     assert "CPL (2023) Art 90" in (rejected.reasons[0].details or "")
 
 
-def test_a_late_bounce_of_us_e_service_is_kept_for_the_courts_review(
-    kit: SimpleNamespace,
-) -> None:
-    # FRCP 5(b)(2)(E): complete upon sending, "but not effective if the sender learns
-    # that it did not reach the person". The process concludes at sending; a bounce that
-    # comes after is listed as late, and the rules, asked again, see no effective service.
-    us = jurisdictions.jurisdiction("US", on=date(2026, 3, 1), timezone="America/New_York")
+US = jurisdictions.jurisdiction("US", on=date(2026, 3, 1), timezone="America/New_York")
+
+
+def _us_service(kit: SimpleNamespace) -> OrderState:
+    """A notice to a party in the US who consented in writing to e-mail and the portal."""
     base = kit.make_order(("email", "portal"), country="US")
     notice = attrs.evolve(base.documents[0], kind=DocumentKind.NOTICE)
     order = attrs.evolve(base, documents=[notice])
@@ -679,16 +692,35 @@ def test_a_late_bounce_of_us_e_service_is_kept_for_the_courts_review(
         ground=ConsentGround.US_WRITTEN_CONSENT,
         document_kinds=(DocumentKind.NOTICE,),
     )
-    now = kit.T0
     state = apply(OrderState.initial(order.order_id), order)
-    state = apply(state, assess_submission(order, us, [consent], at=now))
-    (send,) = [c for c in decide(state, now=now, rules=us) if isinstance(c, Send)]
+    return apply(state, assess_submission(order, US, [consent], at=kit.T0))
+
+
+# A period for the story to compute (a notice starts none by default).
+ANSWER = DeliveryPolicy(deadlines=lambda order: ("answer",))
+
+
+def test_a_late_bounce_of_us_e_service_reopens_the_order_and_the_next_address_serves(
+    kit: SimpleNamespace,
+) -> None:
+    # FRCP 5(b)(2)(E): complete upon sending, "but not effective if the sender learns
+    # that it did not reach the person". The process concludes at sending; a bounce that
+    # comes after is put to the rules again, which now see no effective service.
+    now = kit.T0
+    state = _us_service(kit)
+    (send,) = [c for c in decide(state, now=now, rules=US, policy=ANSWER) if isinstance(c, Send)]
+    assert send.address.channel == "email"
     state = apply(state, dispatch_record(state, send, _d("m-1", now)))
-    (conclude,) = decide(state, now=now, rules=us)
+    (conclude,) = decide(state, now=now, rules=US, policy=ANSWER)
     assert isinstance(conclude, Conclude)
-    assert isinstance(conclude.record, ServiceDetermination)
-    assert conclude.record.time_of_service == now
-    state = apply(state, conclude.record)
+    first = conclude.record
+    assert isinstance(first, ServiceDetermination)
+    assert (first.event_id, first.supersedes) == ("order-1/determination", None)
+    assert first.time_of_service == now
+    state = apply(state, first)
+    assert state.phase is Phase.SERVED
+    assert first.deadlines[0].due == date(2026, 3, 23)  # 21 days after 1 March (New York)
+
     bounce = Bounced(
         provider_message_id="m-1",
         occurred_at=now + timedelta(minutes=3),
@@ -699,11 +731,225 @@ def test_a_late_bounce_of_us_e_service_is_kept_for_the_courts_review(
     state = apply(state, record)
     assert state.phase is Phase.SERVED
     assert state.late == (record.event_id,)
-    again = us.time_of_service(
-        order, state.records, at=now + timedelta(minutes=5), determination_id="order-1/d2"
+    assert state.channels[0].phase is ChannelPhase.FAILED  # the bounce fails the address
+
+    now += timedelta(days=2)  # the court's system looked again two days later
+    (redetermine,) = decide(state, now=now, rules=US, policy=ANSWER)
+    assert isinstance(redetermine, Redetermine)
+    second = redetermine.record
+    assert second.event_id == "order-1/determination/2"
+    assert second.supersedes == first.event_id
+    assert second.time_of_service is None
+    assert second.deadlines == ()
+    assert any("did not reach the person" in step for step in second.steps)
+    state = apply(state, second)
+    assert state.phase is Phase.ACTIVE
+    assert state.conclusion is None
+    assert state.determinations == (first.event_id, second.event_id)
+
+    # Exactly as if the bounce had come before the conclusion: fall back to the portal.
+    (fallback,) = decide(state, now=now, rules=US, policy=ANSWER)
+    assert isinstance(fallback, FallBack)
+    assert fallback.record.from_address == state.channels[0].address
+    assert fallback.record.to_address == state.channels[1].address
+    assert fallback.record.triggered_by == record.event_id
+    state = apply(state, fallback.record)
+    (portal,) = decide(state, now=now, rules=US, policy=ANSWER)
+    assert isinstance(portal, Send)
+    assert portal.address.channel == "portal"
+    now += timedelta(minutes=1)
+    state = apply(state, dispatch_record(state, portal, _d("p-1", now)))
+
+    (conclude,) = decide(state, now=now, rules=US, policy=ANSWER)
+    assert isinstance(conclude, Conclude)
+    third = conclude.record
+    assert isinstance(third, ServiceDetermination)
+    assert (third.event_id, third.supersedes) == ("order-1/determination/3", second.event_id)
+    assert third.time_of_service == now
+    assert third.rests_on == portal.event_id
+    state = apply(state, third)
+    assert state.phase is Phase.SERVED
+    assert state.conclusion == third
+    # The period runs from the new time of service (sent 3 March, New York); the old
+    # determinations stay in the log, each superseded by the next.
+    assert third.deadlines[0].due == date(2026, 3, 24)
+    assert [r for r in state.records if isinstance(r, ServiceDetermination)] == [
+        first,
+        second,
+        third,
+    ]
+    # Nothing more came: nothing to review.
+    assert decide(state, now=now + timedelta(days=1), rules=US, policy=ANSWER) == ()
+    assert fold(state.order_id, state.records) == state
+
+
+def test_a_late_read_under_china_changes_nothing_and_logs_nothing(kit: SimpleNamespace) -> None:
+    china = jurisdictions.jurisdiction("CN", on=date(2026, 3, 2))
+    order = kit.make_order(("wechat", "email"))
+    state = apply(OrderState.initial(order.order_id), order)
+    state = apply(state, assess_submission(order, china, [kit.make_consent()], at=kit.T0))
+    (send,) = [c for c in decide(state, now=kit.T0, rules=china) if isinstance(c, Send)]
+    state = apply(state, dispatch_record(state, send, _d("m-1", kit.T0)))
+    arrived = Arrived(
+        provider_message_id="m-1",
+        occurred_at=kit.T0 + timedelta(minutes=1),
+        payload_digest=Digest.of(b"delivered"),
     )
-    assert again.time_of_service is None
-    assert any("did not reach the person" in step for step in again.steps)
+    state = apply(state, evidence_for(state, arrived, source=PROVIDER))
+    now = kit.T0 + timedelta(minutes=2)
+    (conclude,) = decide(state, now=now, rules=china)
+    assert isinstance(conclude, Conclude)
+    state = apply(state, conclude.record)
+    late = []
+    for report in (
+        Read(
+            provider_message_id="m-1",
+            occurred_at=now + timedelta(hours=2),
+            payload_digest=Digest.of(b"read"),
+        ),
+        Bounced(
+            provider_message_id="m-1",
+            occurred_at=now + timedelta(hours=3),
+            payload_digest=Digest.of(b"bounced"),
+            reason=reason("wechat:gone"),
+        ),
+    ):
+        record = evidence_for(state, report, source=PROVIDER)
+        late.append(record.event_id)
+        state = apply(state, record)
+    assert state.late == tuple(late)
+    # Rebutting arrival is the court's act: the rules give the same answer, nothing is logged.
+    assert decide(state, now=now + timedelta(hours=4), rules=china) == ()
+    assert state.phase is Phase.SERVED
+    assert state.conclusion == conclude.record
+    assert state.determinations == (conclude.record.event_id,)
+
+
+def test_late_evidence_dated_ahead_of_the_clock_is_weighed_when_its_time_comes(
+    kit: SimpleNamespace,
+) -> None:
+    state = _us_service(kit)
+    (send, *_) = decide(state, now=kit.T0, rules=US)
+    state = apply(state, dispatch_record(state, send, _d("m-1", kit.T0)))
+    (conclude,) = decide(state, now=kit.T0, rules=US)
+    state = apply(state, conclude.record)
+    ahead = kit.T0 + timedelta(hours=1)
+    bounce = Bounced(
+        provider_message_id="m-1",
+        occurred_at=ahead,
+        payload_digest=Digest.of(b"bounced"),
+        reason=reason("smtp:5.1.1"),
+    )
+    state = apply(state, evidence_for(state, bounce, source=PROVIDER))
+    assert decide(state, now=kit.T0 + timedelta(minutes=1), rules=US) == (CheckAt(at=ahead),)
+    (again,) = decide(state, now=ahead, rules=US)
+    assert isinstance(again, Redetermine)
+    assert again.record.time_of_service is None
+
+
+def test_evidence_dated_after_the_determination_is_weighed_even_if_logged_before(
+    kit: SimpleNamespace,
+) -> None:
+    # A bounce the provider dated ahead of our clock, reported before the conclusion: the
+    # rules did not see it at sending time, so the served order looks at it later.
+    state = _us_service(kit)
+    (send, *_) = decide(state, now=kit.T0, rules=US)
+    state = apply(state, dispatch_record(state, send, _d("m-1", kit.T0)))
+    ahead = kit.T0 + timedelta(minutes=10)
+    bounce = Bounced(
+        provider_message_id="m-1",
+        occurred_at=ahead,
+        payload_digest=Digest.of(b"bounced"),
+        reason=reason("smtp:5.1.1"),
+    )
+    state = apply(state, evidence_for(state, bounce, source=PROVIDER))
+    (conclude,) = decide(state, now=kit.T0, rules=US)
+    assert isinstance(conclude, Conclude)
+    state = apply(state, conclude.record)
+    assert state.late == ()
+    assert decide(state, now=kit.T0, rules=US) == (CheckAt(at=ahead),)
+    (again,) = decide(state, now=ahead, rules=US)
+    assert isinstance(again, Redetermine)
+
+
+def test_late_evidence_of_an_earlier_service_supersedes_and_keeps_the_order_served(
+    run: Any,
+) -> None:
+    r = run("wechat", "email")
+    r.submit()
+    sends = r.sends(DeliveryPolicy(parallel=2))
+    first, second = (r.dispatch(s) for s in sends)
+    r.now += timedelta(minutes=10)
+    r.report(Read, second, r.now)
+    (conclude,) = r.decide()
+    r.feed(conclude.record)
+    # The provider of the first address reports, late, an arrival before that read.
+    arrival = r.report(Arrived, first, r.kit.T0 + timedelta(minutes=1))
+    (again,) = r.decide()
+    assert isinstance(again, Redetermine)
+    assert again.record.time_of_service == r.kit.T0 + timedelta(minutes=1)
+    assert again.record.rests_on == arrival.event_id  # type: ignore[attr-defined]
+    assert again.record.supersedes == conclude.record.event_id
+    r.feed(again.record)
+    assert r.state.phase is Phase.SERVED
+    assert r.state.conclusion == again.record
+    assert r.decide() == ()
+
+
+def test_a_determination_must_supersede_exactly_the_current_one(
+    run: Any,
+) -> None:
+    r = run()
+    r.submit()
+    (send,) = r.sends()
+    mid = r.dispatch(send)
+    r.report(Arrived, mid, r.now)
+    with pytest.raises(InputError, match=r"superseding nothing") as info:
+        r.feed(attrs.evolve(r.decide()[0].record, supersedes="order-1/other"))
+    assert info.value.path == "supersedes"
+    (conclude,) = r.decide()
+    r.feed(conclude.record)
+    # A second answer that names no predecessor (or another one) would be a second
+    # current determination.
+    other = attrs.evolve(conclude.record, event_id="order-1/determination/2")
+    with pytest.raises(InputError, match=r"superseding 'order-1/determination'"):
+        r.feed(other)
+    with pytest.raises(InputError, match=r"superseding 'order-1/determination'"):
+        r.feed(attrs.evolve(other, supersedes="order-1/other"))
+    # An interim answer (no time of service, superseding nothing) is kept and changes nothing.
+    interim = attrs.evolve(
+        other, time_of_service=None, rests_on=None, presumption=None, deadlines=()
+    )
+    before = r.state
+    r.feed(interim)
+    assert (r.state.phase, r.state.conclusion) == (before.phase, before.conclusion)
+    assert r.state.determinations == before.determinations
+
+
+def test_only_a_served_order_is_reopened(kit: SimpleNamespace) -> None:
+    state = _us_service(kit)
+    (send, *_) = decide(state, now=kit.T0, rules=US)
+    state = apply(state, dispatch_record(state, send, _d("m-1", kit.T0)))
+    (conclude,) = decide(state, now=kit.T0, rules=US)
+    reopening = attrs.evolve(
+        conclude.record,
+        event_id="order-1/determination/2",
+        time_of_service=None,
+        rests_on=None,
+        presumption=None,
+        deadlines=(),
+        supersedes="order-1/determination",
+    )
+    with pytest.raises(InputError, match=r"superseding nothing"):
+        apply(state, reopening)
+    served = apply(state, conclude.record)
+    reopened = apply(served, reopening)
+    assert reopened.phase is Phase.ACTIVE
+    third = attrs.evolve(
+        reopening, event_id="order-1/determination/3", supersedes=reopening.event_id
+    )
+    with pytest.raises(InputError, match=r"\(reopened\) cannot come when the order is active"):
+        apply(reopened, third)
 
 
 def test_a_long_list_of_reasons_is_cut_to_what_a_record_holds(kit: SimpleNamespace) -> None:

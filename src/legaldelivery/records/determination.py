@@ -108,12 +108,23 @@ def _deadlines(instance: ServiceDetermination, attribute: attrs.Attribute[Any], 
             )
 
 
+def _not_itself(
+    instance: ServiceDetermination, attribute: attrs.Attribute[Any], value: Any
+) -> None:
+    _optional_id(instance, attribute, value)
+    if value is not None and value == instance.event_id:
+        _checks.fail(attribute.name, "a determination cannot supersede itself", value)
+
+
 @attrs.frozen(kw_only=True)
 class ServiceDetermination:
     """When service on an order took effect (or that it has not), and the deadlines.
 
     ``time_of_service``, ``rests_on`` and ``presumption`` are all None (not served) or
-    all set; deadlines run only from a time of service and end after it.
+    all set; deadlines run only from a time of service and end after it. A determination
+    made again because evidence came after the first (a bounce after service by sending,
+    FRCP 5(b)(2)(E)) names the one it replaces in ``supersedes``; the replaced one stays
+    in the log.
 
     >>> from datetime import date, datetime, timezone
     >>> from legaldelivery.records import SourceKind
@@ -126,8 +137,12 @@ class ServiceDetermination:
     ...     deadlines=[Deadline(name="defence", due=date(2026, 4, 1),
     ...         ends_at=datetime(2026, 4, 1, 16, 0, tzinfo=timezone.utc),
     ...         citation="CPL (2023) Art 285, Art 85")])
-    >>> d.deadlines[0].name, d.uri
-    ('defence', 'urn:legaldelivery:event:service-determination')
+    >>> d.deadlines[0].name, d.uri, d.supersedes
+    ('defence', 'urn:legaldelivery:event:service-determination', None)
+    >>> again = attrs.evolve(d, event_id="e-12", time_of_service=None, rests_on=None,
+    ...     presumption=None, deadlines=(), supersedes="e-9")
+    >>> again.supersedes
+    'e-9'
 
     .. versionadded:: 0.1.0
     """
@@ -165,6 +180,10 @@ class ServiceDetermination:
         default=(), converter=_checks.to_tuple, validator=_reasons
     )
     """Reason codes, if any (e.g. why there is no time of service yet)."""
+    supersedes: str | None = attrs.field(default=None, validator=_not_itself)
+    """The event id of the determination this one replaces, or None for the first.
+
+    The latest determination of an order that no other supersedes is the current one."""
 
     @property
     def uri(self) -> str:

@@ -55,6 +55,7 @@ from legaldelivery.service.process import (
     CheckAt,
     DeliveryPolicy,
     OrderState,
+    Phase,
     Send,
     ServiceRules,
     apply,
@@ -141,6 +142,8 @@ class ServiceCore:
         self.consents: dict[str, Consent] = {}
         self.messages: dict[str, str] = {}
         self.wake: dict[str, datetime | None] = {}
+        self.judged: dict[str, int] = {}
+        """How many records of each concluded order the process last decided on."""
         self._replay()
 
     # -- the log ---------------------------------------------------------------------
@@ -157,8 +160,10 @@ class ServiceCore:
                 raise exc.within(f"entry {entry.seq}") from exc
         for state in self.states.values():
             self._index(state)
-        # No wake-up time yet: every open order is looked at on the first tick.
+        # No wake-up time yet: every open order is looked at on the first tick, and every
+        # served one, in case evidence came that its determination did not weigh.
         self.wake = dict.fromkeys(self.states)
+        self.judged = {}
 
     def _index(self, state: OrderState) -> None:
         for m in state.messages:
@@ -303,6 +308,9 @@ class ServiceCore:
             self.states[order_id], now=now, rules=self.rules, policy=self.policy, source=self.source
         )
         self.wake[order_id] = None
+        state = self.states[order_id]
+        if state.concluded:
+            self.judged[order_id] = len(state.records)
         found = []
         for command in decided:
             if isinstance(command, CheckAt):
@@ -312,21 +320,31 @@ class ServiceCore:
         return found
 
     def due(self, now: datetime) -> list[str]:
-        """The open orders whose wake-up time has come (or was never computed)."""
+        """The orders whose wake-up time has come (or was never computed): open ones, and
+        served ones with records the process has not decided on since they came (late
+        evidence the rules may weigh differently, FRCP 5(b)(2)(E))."""
         due = []
         for order_id, when in self.wake.items():
-            if self.states[order_id].concluded:
+            state = self.states[order_id]
+            if state.concluded:
+                if state.phase is not Phase.SERVED:
+                    continue
+                unseen = len(state.records) > self.judged.get(order_id, 0)
+                if unseen or (when is not None and when <= now):
+                    due.append(order_id)
                 continue
             if when is None or when <= now:
                 due.append(order_id)
         return due
 
     def next_wakeup(self) -> datetime | None:
-        """The earliest time an open order needs attention again."""
+        """The earliest time an order needs attention again: an open one, or a served one
+        waiting for late evidence dated ahead of the clock."""
         times = [
             t
             for order_id, t in self.wake.items()
-            if t is not None and not self.states[order_id].concluded
+            if t is not None
+            and (not self.states[order_id].concluded or self.states[order_id].phase is Phase.SERVED)
         ]
         return min(times, default=None)
 

@@ -32,6 +32,7 @@ from legaldelivery.service.process import (
     DeliveryPolicy,
     FallBack,
     OrderState,
+    Redetermine,
     Send,
     ServiceRules,
 )
@@ -182,7 +183,8 @@ class AsyncDeliveryService:
         return self._core.state(order_id)
 
     async def tick(self) -> list[OrderState]:
-        """Advance every open order whose time has come; return their states."""
+        """Advance every open order whose time has come, and every served one with
+        evidence the rules have not weighed yet; return their states."""
         due = self._core.due(self._core.now())
         for order_id in due:
             await self._advance(order_id)
@@ -249,7 +251,7 @@ class AsyncDeliveryService:
                 if isinstance(command, AssessSubmission):
                     record = self._core.assessment(command.order, now)
                 else:
-                    assert isinstance(command, (FallBack, Conclude))
+                    assert isinstance(command, (FallBack, Conclude, Redetermine))
                     record = command.record
                 self._core.commit([record], now)
 

@@ -184,8 +184,10 @@ class DeliveryService:
             return self._core.state(order_id)
 
     def tick(self) -> list[OrderState]:
-        """Advance every open order whose time has come (retries, timeouts, fallbacks);
-        return the states of those advanced. Call it at :meth:`next_wakeup`."""
+        """Advance every open order whose time has come (retries, timeouts, fallbacks), and
+        every served order with evidence the rules have not weighed yet (logged before a
+        restart, or dated ahead of the clock); return the states of those looked at. Call
+        it at :meth:`next_wakeup`."""
         with self._lock:
             due = self._core.due(self._core.now())
             for order_id in due:

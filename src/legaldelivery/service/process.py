@@ -3,7 +3,8 @@
 The state of an order is a fold of its records (:func:`fold`, :func:`apply`), so replaying
 the log reproduces it exactly; every change of phase is a row of :data:`TRANSITIONS`. What
 to do next is a function of that state and the time (:func:`decide`): send over an
-address, check again at a time, fall back to the next address, conclude. Nothing here does
+address, check again at a time, fall back to the next address, conclude, and determine
+again when evidence that comes after service changes the rules' answer. Nothing here does
 I/O or reads a clock; a driver performs the commands, logs what happened and feeds the
 records back.
 
@@ -66,6 +67,7 @@ __all__ = [
     "Message",
     "OrderState",
     "Phase",
+    "Redetermine",
     "Send",
     "ServiceRules",
     "Trigger",
@@ -145,7 +147,9 @@ class Phase(Enum):
     REJECTED = "rejected"
     """Concluded: the rules do not allow this service (no consent, illegal channel)."""
     SERVED = "served"
-    """Concluded: the rules determined a time of service."""
+    """Concluded: the rules determined a time of service. Evidence that comes after is put
+    to the rules again; a determination that supersedes the current one may reopen the
+    order (back to :attr:`ACTIVE`)."""
     ESCALATED = "escalated"
     """Concluded: every electronic address failed; postal service or public notice is needed."""
 
@@ -192,10 +196,14 @@ class Trigger(Enum):
     """Evidence of receipt: arrival, read, reply, filing."""
     ABANDONED = "abandoned"
     SERVED = "served"
+    """A determination with a time of service: the first, or one superseding the current."""
+    REOPENED = "reopened"
+    """A determination superseding the current one finds no effective service (FRCP
+    5(b)(2)(E): the sender learned that it did not reach the person)."""
     ESCALATED = "escalated"
     NOTED = "noted"
     """Kept with the order, changes nothing (consent records, stale failures, interim
-    determinations)."""
+    determinations that supersede nothing)."""
 
 
 _P, _C, _T = Phase, ChannelPhase, Trigger
@@ -238,12 +246,22 @@ def _table() -> dict[Key, tuple[Phase, ChannelPhase | None]]:
         (_P.ACTIVE, _C.ABANDONED, _T.TRANSIENT_FAILURE): (_P.ACTIVE, _C.ABANDONED),
         (_P.ACTIVE, _C.ABANDONED, _T.PERMANENT_FAILURE): (_P.ACTIVE, _C.ABANDONED),
     }
-    # After the conclusion, late evidence is still recorded, and changes no phase.
+    # After the conclusion, late evidence is still recorded. When served, it moves the
+    # address as it would while active (a bounce fails it): should the rules, asked again,
+    # find no effective service, the reopened order carries on from what really happened.
+    # Evidence about an address never sent to moves nothing (no message of it can fail).
+    sent = (_C.IN_FLIGHT, _C.RETRY_WAIT, _C.FAILED, _C.ABANDONED)
     for phase in (_P.SERVED, _P.ESCALATED):
         rows[(phase, None, _T.RECEIPT)] = (phase, None)
         for channel in ChannelPhase:
             for trigger in (_T.RECEIPT, _T.TRANSIENT_FAILURE, _T.PERMANENT_FAILURE):
-                rows[(phase, channel, trigger)] = (phase, channel)
+                moved = rows[(_P.ACTIVE, channel, trigger)] if channel in sent else None
+                after = moved[1] if moved is not None and phase is _P.SERVED else channel
+                rows[(phase, channel, trigger)] = (phase, after)
+    # Only a determination that supersedes the current one leaves SERVED, and only back to
+    # ACTIVE; one that finds another time of service keeps the order served.
+    rows[(_P.SERVED, None, _T.SERVED)] = (_P.SERVED, None)
+    rows[(_P.SERVED, None, _T.REOPENED)] = (_P.ACTIVE, None)
     for phase in (_P.SUBMITTED, _P.ACTIVE, _P.REJECTED, _P.SERVED, _P.ESCALATED):
         rows[(phase, None, _T.NOTED)] = (phase, None)
     return rows
@@ -318,9 +336,14 @@ class OrderState:
     accepted_at: datetime | None = None
     first_dispatch: datetime | None = None
     conclusion: object | None = None
-    """The concluding record: the rejection, the determination or the escalation."""
+    """The current conclusion: the rejection, the determination or the escalation; None
+    while the order is open (also after a determination superseding it reopened it)."""
     late: tuple[str, ...] = ()
-    """Event ids of the evidence recorded after the conclusion, for the court's review."""
+    """Event ids of the evidence recorded after a conclusion, for the court's review."""
+    determinations: tuple[str, ...] = ()
+    """Event ids of the determinations that concluded or superseded, oldest first: each
+    supersedes the one before, the last is the current one. Interim determinations (no
+    time of service, superseding nothing) are not among them."""
 
     @classmethod
     def initial(cls, order_id: str) -> OrderState:
@@ -332,6 +355,11 @@ class OrderState:
     def concluded(self) -> bool:
         """Whether the order has concluded."""
         return self.phase.concluded
+
+    @property
+    def determination(self) -> str | None:
+        """The event id of the current determination, or None before the first."""
+        return self.determinations[-1] if self.determinations else None
 
     def message(self, message_id: str) -> Message | None:
         """The message with this provider id, or None."""
@@ -487,6 +515,11 @@ def _order_effect(state: OrderState, record: object, phase: Phase) -> dict[str, 
     changes: dict[str, Any] = {}
     if phase.concluded and not state.phase.concluded:
         changes["conclusion"] = record
+    if isinstance(record, ServiceDetermination) and (
+        record.time_of_service is not None or record.supersedes is not None
+    ):
+        changes["determinations"] = (*state.determinations, record.event_id)
+        changes["conclusion"] = record if phase.concluded else None
     if isinstance(record, EvidenceEvent):
         if record.kind is EventKind.SUBMISSION_ACCEPTANCE:
             changes["accepted_at"] = record.event_time
@@ -555,7 +588,7 @@ def _triggers(state: OrderState, record: object) -> list[tuple[int | None, Trigg
     if isinstance(record, (ConsentRecorded, ConsentRevoked)):
         return [(None, Trigger.NOTED)]
     if isinstance(record, ServiceDetermination):
-        return [(None, Trigger.SERVED if record.time_of_service is not None else Trigger.NOTED)]
+        return [(None, _determination_trigger(state, record))]
     if isinstance(record, Fallback):
         return _fallback_triggers(state, record)
     if isinstance(record, (RecipientReply, InboundFiling)):
@@ -567,6 +600,22 @@ def _triggers(state: OrderState, record: object) -> list[tuple[int | None, Trigg
     raise InputError(
         "expected a record of the service process", path="record", got=type(record).__name__
     )
+
+
+def _determination_trigger(state: OrderState, record: ServiceDetermination) -> Trigger:
+    if record.time_of_service is None and record.supersedes is None:
+        return Trigger.NOTED
+    # The determinations of an order form one chain: a second one that named no
+    # predecessor, or a stale one, would leave two current answers in the log.
+    current = state.determination
+    if record.supersedes != current:
+        expected = "nothing" if current is None else repr(current)
+        raise InputError(
+            f"expected a determination superseding {expected} (the current one)",
+            path="supersedes",
+            got=record.supersedes,
+        )
+    return Trigger.SERVED if record.time_of_service is not None else Trigger.REOPENED
 
 
 def _fallback_triggers(state: OrderState, record: Fallback) -> list[tuple[int | None, Trigger]]:
@@ -703,6 +752,18 @@ class Conclude:
 
 
 @attrs.frozen(kw_only=True)
+class Redetermine:
+    """Log a determination that supersedes the current one: evidence that came after the
+    order was served changed the rules' answer. Without a time of service it reopens the
+    order, and the next :func:`decide` carries on with the addresses left.
+
+    .. versionadded:: 0.1.0
+    """
+
+    record: ServiceDetermination
+
+
+@attrs.frozen(kw_only=True)
 class CheckAt:
     """Nothing more to do now: decide again at ``at`` (or when a report comes).
 
@@ -712,7 +773,7 @@ class CheckAt:
     at: datetime
 
 
-Action = AssessSubmission | Send | FallBack | Conclude
+Action = AssessSubmission | Send | FallBack | Conclude | Redetermine
 """A command that makes a record: everything but :class:`CheckAt`."""
 
 Command = Action | CheckAt
@@ -862,6 +923,12 @@ def decide(
     A conclusion comes alone; otherwise sends and fallbacks, then at most one
     :class:`CheckAt`. Deciding twice on the same state and time gives the same commands.
 
+    A served order is looked at again when evidence came that its determination did not
+    weigh (logged after it, or dated after it): the rules are asked again over all the
+    order's records. The same time of service resting on the same event changes nothing;
+    another answer is a :class:`Redetermine` superseding the current determination. A
+    rejected or escalated order asks for nothing.
+
     .. versionadded:: 0.1.0
     """
     now = to_utc(now, path="now")
@@ -869,19 +936,15 @@ def decide(
     if state.phase is Phase.SUBMITTED:
         assert state.order is not None
         return (AssessSubmission(order=state.order),)
+    if state.phase is Phase.SERVED:
+        return _review(state, now, rules, policy)
     if state.phase is not Phase.ACTIVE:
         return ()
     order = state.order
     assert order is not None
     wake: list[datetime] = []
     if state.first_dispatch is not None:
-        determination = rules.time_of_service(
-            order,
-            state.records,
-            at=now,
-            determination_id=_event_id(order.order_id, "determination"),
-            deadlines=tuple(policy.deadlines(order)),
-        )
+        determination = _determination(state, now, rules, policy)
         if determination.time_of_service is not None:
             return (Conclude(record=determination),)
         # Evidence stamped after ``now`` (a provider's clock ahead of ours) counts later.
@@ -920,6 +983,62 @@ def decide(
 def _time_of(record: object) -> datetime | None:
     value = getattr(record, "event_time", None)
     return value if isinstance(value, datetime) else None
+
+
+def _determination(
+    state: OrderState, now: datetime, rules: ServiceRules, policy: DeliveryPolicy
+) -> ServiceDetermination:
+    """The rules' answer at ``now``, as the next determination of the order's chain."""
+    order = state.order
+    assert order is not None
+    count = len(state.determinations)
+    # The first keeps the plain id; the ones that supersede it are numbered from 2.
+    suffix = ("determination",) if count == 0 else ("determination", str(count + 1))
+    found = rules.time_of_service(
+        order,
+        state.records,
+        at=now,
+        determination_id=_event_id(order.order_id, *suffix),
+        deadlines=tuple(policy.deadlines(order)),
+    )
+    if state.determination is not None:
+        found = attrs.evolve(found, supersedes=state.determination)
+    return found
+
+
+def _unweighed(state: OrderState, current: ServiceDetermination) -> list[datetime]:
+    """The times of the records the current determination did not weigh: those logged
+    after it, and those dated after it (the rules read only what is known at ``at``)."""
+    times = []
+    after = False
+    for record in state.records:
+        if record is current:
+            after = True
+            continue
+        if isinstance(record, (ServiceDetermination, ConsentRecorded, ConsentRevoked)):
+            continue
+        when = _time_of(record)
+        if when is not None and (after or when > current.event_time):
+            times.append(when)
+    return times
+
+
+def _review(
+    state: OrderState, now: datetime, rules: ServiceRules, policy: DeliveryPolicy
+) -> tuple[Command, ...]:
+    """FRCP 5(b)(2)(E): service complete upon sending is "not effective if the filer or
+    sender learns that it did not reach the person to be served" -- so evidence after the
+    conclusion is put to the rules again. Others (China) ignore a failure after arrival:
+    the same answer comes back, and nothing is logged."""
+    current = state.conclusion
+    assert isinstance(current, ServiceDetermination)
+    times = _unweighed(state, current)
+    later = [t for t in times if t > now]
+    if len(later) < len(times):
+        again = _determination(state, now, rules, policy)
+        if (again.time_of_service, again.rests_on) != (current.time_of_service, current.rests_on):
+            return (Redetermine(record=again),)
+    return (CheckAt(at=min(later)),) if later else ()
 
 
 def _send(order: DeliveryOrder, ch: ChannelState) -> Send:

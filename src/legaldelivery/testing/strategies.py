@@ -607,8 +607,9 @@ def _service_determinations(draw: st.DrawFn) -> ServiceDetermination:
         deadlines = tuple(
             draw(st.lists(_deadlines(served), max_size=3, unique_by=lambda d: d.name))
         )
+    event_id = draw(identifiers())
     return ServiceDetermination(
-        event_id=draw(identifiers()),
+        event_id=event_id,
         order_id=draw(identifiers()),
         event_time=draw(instants()),
         source=draw(sources()),
@@ -620,11 +621,13 @@ def _service_determinations(draw: st.DrawFn) -> ServiceDetermination:
         steps=tuple(draw(st.lists(names(), max_size=4))),
         deadlines=deadlines,
         reasons=draw(_reasons),
+        supersedes=draw(st.none() | identifiers().filter(lambda other: other != event_id)),
     )
 
 
 def service_determinations() -> SearchStrategy[ServiceDetermination]:
-    """Determinations: served (with deadlines ending after service) or not yet served.
+    """Determinations: served (with deadlines ending after service) or not yet served,
+    first or superseding another.
 
     .. versionadded:: 0.1.0
     """
