@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import contextlib
 import getpass
 import importlib
 import io
@@ -62,6 +63,32 @@ def _load_verifier(spec: str) -> Verifier:
 
 def _emit_json(out: TextIO, value: object) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False), file=out)
+
+
+@contextlib.contextmanager
+def _usage_errors(prefix: str = "") -> Iterator[None]:
+    """Input the library refuses is the user's to fix: exit 2 with its message."""
+    try:
+        yield
+    except InputError as exc:
+        raise _UsageError(f"{prefix}{exc}") from exc
+
+
+def _verdict(ok: bool) -> int:
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
+def _not_verified(
+    findings: Sequence[object],
+    out: TextIO,
+    err: TextIO,
+    summary: str = "NOT verified: {count} finding(s)",
+) -> int:
+    """Every finding on its own line (stdout), the ``summary`` on stderr: exit 1."""
+    for finding in findings:
+        print(str(finding), file=out)
+    print(summary.format(count=len(findings)), file=err)
+    return EXIT_FINDINGS
 
 
 def _finding_json(finding: Any) -> dict[str, Any]:
@@ -120,7 +147,7 @@ def _audit(args: argparse.Namespace, err: TextIO, *, progress: bool | None) -> A
     path = _existing_log(args.log)
     try:
         with _progress_source(path, err, progress) as source:
-            return audit_log(source, trusted=trusted, checkpoint=checkpoints)
+            return audit_log(source, trusted=trusted, checkpoint=checkpoints, workers=args.workers)
     except InputError as exc:
         raise _UsageError(f"cannot read log {_shown_log(path)}: {exc}") from exc
     except OSError as exc:
@@ -131,7 +158,7 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = _audit(args, err, progress=False)
     if args.json:
         _emit_json(out, _report_json(report))
-        return EXIT_OK if report.ok else EXIT_FINDINGS
+        return _verdict(report.ok)
     if report.ok:
         print(
             f"verified: {report.size} entries, origin {report.origin!r}, "
@@ -141,10 +168,7 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for size in report.checkpoints:
             print(f"checkpoint at size {size}: signature and root match", file=out)
         return EXIT_OK
-    for finding in report.findings:
-        print(str(finding), file=out)
-    print(f"NOT verified: {len(report.findings)} finding(s)", file=err)
-    return EXIT_FINDINGS
+    return _not_verified(report.findings, out, err)
 
 
 def _log_overview(path: str) -> dict[str, Any]:
@@ -181,7 +205,7 @@ def _cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     overview = _log_overview(args.log)
     if args.json:
         _emit_json(out, {**_report_json(report), **overview})
-        return EXIT_OK if report.ok else EXIT_FINDINGS
+        return _verdict(report.ok)
     print(report.summary(), file=out)
     for size in report.checkpoints:
         print(f"checkpoint at size {size}: signature and root match", file=out)
@@ -189,7 +213,7 @@ def _cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"orders: {len(overview['orders'])}", file=out)
     for tag, count in overview["record_types"].items():
         print(f"  {count:>8}  {tag}", file=out)
-    return EXIT_OK if report.ok else EXIT_FINDINGS
+    return _verdict(report.ok)
 
 
 class _Source:
@@ -424,10 +448,8 @@ def _cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from legaldelivery import notes
 
     with _open_log(args.log) as log:
-        try:
+        with _usage_errors():
             cp = log.checkpoint_at(args.size)
-        except InputError as exc:
-            raise _UsageError(str(exc)) from exc
         note = None
         if args.signing_key:
             signer = _load_signer(args, args.key_name or log.origin)
@@ -478,35 +500,32 @@ def _current_key(log: Any) -> str:
 def _cmd_prove(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from legaldelivery import merkle
 
-    with _open_log(args.log) as log:
-        try:
-            size = log.size if args.size is None else args.size
-            if args.entry is not None:
-                proof = log.inclusion_proof(args.entry, size)
-                leaf = merkle.leaf_hash(log.store.read_entry(args.entry))
-                root = log.root_hash(size)
-                merkle.verify_inclusion(leaf, args.entry, size, proof, root)
-                result: dict[str, Any] = {
-                    "type": "inclusion",
-                    "entry": args.entry,
-                    "size": size,
-                    "leaf_hash": leaf.hex(),
-                    "root_hash": root.hex(),
-                }
-            else:
-                old = args.consistency
-                proof = log.consistency_proof(old, size)
-                old_root, new_root = log.root_hash(old), log.root_hash(size)
-                merkle.verify_consistency(old, size, old_root, new_root, proof)
-                result = {
-                    "type": "consistency",
-                    "old_size": old,
-                    "new_size": size,
-                    "old_root_hash": old_root.hex(),
-                    "new_root_hash": new_root.hex(),
-                }
-        except InputError as exc:
-            raise _UsageError(str(exc)) from exc
+    with _open_log(args.log) as log, _usage_errors():
+        size = log.size if args.size is None else args.size
+        if args.entry is not None:
+            proof = log.inclusion_proof(args.entry, size)
+            leaf = merkle.leaf_hash(log.store.read_entry(args.entry))
+            root = log.root_hash(size)
+            merkle.verify_inclusion(leaf, args.entry, size, proof, root)
+            result: dict[str, Any] = {
+                "type": "inclusion",
+                "entry": args.entry,
+                "size": size,
+                "leaf_hash": leaf.hex(),
+                "root_hash": root.hex(),
+            }
+        else:
+            old = args.consistency
+            proof = log.consistency_proof(old, size)
+            old_root, new_root = log.root_hash(old), log.root_hash(size)
+            merkle.verify_consistency(old, size, old_root, new_root, proof)
+            result = {
+                "type": "consistency",
+                "old_size": old,
+                "new_size": size,
+                "old_root_hash": old_root.hex(),
+                "new_root_hash": new_root.hex(),
+            }
     result["proof"] = [p.hex() for p in proof]
     if args.json:
         _emit_json(out, result)
@@ -541,31 +560,74 @@ def _read_openings(path: str) -> list[Any]:
     return found
 
 
+def _read_token(path: str) -> Any:
+    from legaldelivery.timestamp import MAX_TOKEN_BYTES, TimestampToken
+
+    try:
+        with open(path, "rb") as f:
+            der = f.read(MAX_TOKEN_BYTES + 1)
+    except OSError as exc:
+        raise _UsageError(
+            f"cannot read time-stamp token {path!r}: {exc.__class__.__name__}"
+        ) from exc
+    with _usage_errors(f"--timestamp {path!r} is not an RFC 3161 token (DER): "):
+        return TimestampToken(der=der)
+
+
+def _read_certificates(path: str) -> list[Any]:
+    from cryptography import x509
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise _UsageError(
+            f"cannot read TSA certificate {path!r}: {exc.__class__.__name__}"
+        ) from exc
+    try:
+        return list(x509.load_pem_x509_certificates(data))
+    except ValueError as exc:
+        raise _UsageError(f"--tsa-cert {path!r} holds no PEM certificate: {exc}") from exc
+
+
+def _witness_policy(args: argparse.Namespace) -> Any:
+    from legaldelivery.witness import WitnessPolicy
+
+    if not args.witness:
+        if args.quorum is not None:
+            raise _UsageError("--quorum needs the witnesses it counts (--witness)")
+        return None
+    vkeys = []
+    for spec in args.witness:
+        text = _read_text(spec, "witness key file").strip() if os.path.exists(spec) else spec
+        vkeys.append(text)
+    quorum = len(vkeys) if args.quorum is None else args.quorum
+    with _usage_errors("--witness/--quorum: "):
+        return WitnessPolicy.from_vkeys(vkeys, quorum=quorum)
+
+
 def _cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from legaldelivery.audit.bundle import audit_bundle, extract_bundle
 
     trusted = [_load_verifier(k) for k in args.key]
     note = _read_text(args.checkpoint, "checkpoint")
     openings = _read_openings(args.openings) if args.openings else []
+    tokens = [_read_token(path) for path in args.timestamp]
     target = Path(args.out)
     if target.exists() and not args.overwrite:
         raise _UsageError(f"{target} exists: pass --overwrite to replace it")
-    with _open_log(args.log) as log:
-        try:
-            bundle = extract_bundle(
-                log, args.order, checkpoint=note, keys=trusted, openings=openings
-            )
-        except InputError as exc:
-            raise _UsageError(str(exc)) from exc
+    with _open_log(args.log) as log, _usage_errors():
+        bundle = extract_bundle(
+            log, args.order, checkpoint=note, keys=trusted, openings=openings, timestamps=tokens
+        )
     report = audit_bundle(bundle, trusted=trusted)
     if not report.ok:
         # A bundle that does not verify with the given keys helps nobody: not written.
-        for finding in report.findings:
-            print(str(finding), file=out)
-        print(
-            f"NOT written: the bundle does not verify ({len(report.findings)} finding(s))", file=err
+        return _not_verified(
+            report.findings,
+            out,
+            err,
+            "NOT written: the bundle does not verify ({count} finding(s))",
         )
-        return EXIT_FINDINGS
     bundle.write(target, overwrite=True)
     seqs = report.certificate.entries if report.certificate is not None else ()
     if args.json:
@@ -576,6 +638,7 @@ def _cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "out": str(target),
                 "entries": list(seqs),
                 "checkpoint_size": report.checkpoint.size if report.checkpoint else None,
+                "timestamps": len(bundle.timestamps),
             },
         )
         return EXIT_OK
@@ -587,14 +650,18 @@ def _cmd_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _bundle_finding_json(finding: Any) -> dict[str, Any]:
+    return {**_finding_json(finding), "index": finding.index, "member": finding.member}
+
+
 def _cmd_verify_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from legaldelivery.audit.bundle import audit_bundle
 
     trusted = [_load_verifier(k) for k in args.key]
-    try:
-        report = audit_bundle(args.bundle, trusted=trusted)
-    except InputError as exc:
-        raise _UsageError(f"cannot read bundle {args.bundle!r}: {exc}") from exc
+    tsa = [cert for path in args.tsa_cert for cert in _read_certificates(path)]
+    policy = _witness_policy(args)
+    with _usage_errors(f"cannot read bundle {args.bundle!r}: "):
+        report = audit_bundle(args.bundle, trusted=trusted, tsa_trusted=tsa, witnesses=policy)
     certificate = report.certificate
     if certificate is not None and args.html:
         Path(args.html).write_text(certificate.to_html(), encoding="utf-8")
@@ -605,16 +672,16 @@ def _cmd_verify_bundle(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
                 "ok": report.ok,
                 "order_id": report.order_id,
                 "origin": report.origin,
-                "findings": [{**_finding_json(f), "index": f.index} for f in report.findings],
+                "findings": [_bundle_finding_json(f) for f in report.findings],
+                "notices": [_bundle_finding_json(f) for f in report.notices],
                 "certificate": None if certificate is None else certificate.to_json(),
             },
         )
-        return EXIT_OK if report.ok else EXIT_FINDINGS
+        return _verdict(report.ok)
+    for notice in report.notices:
+        print(f"note: {notice}", file=err)
     if not report.ok or certificate is None:
-        for finding in report.findings:
-            print(str(finding), file=out)
-        print(f"NOT verified: {len(report.findings)} finding(s)", file=err)
-        return EXIT_FINDINGS
+        return _not_verified(report.findings, out, err)
     print(
         f"verified: bundle of order {report.order_id!r}, {report.size} entries, each signed "
         f"and included in the checkpoint of size {certificate.checkpoint.size}",
@@ -634,11 +701,8 @@ def _cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from legaldelivery.audit.certificate import order_timeline
     from legaldelivery.instants import format_instant
 
-    with _open_log(args.log) as log:
-        try:
-            timeline = order_timeline(log, args.order)
-        except InputError as exc:
-            raise _UsageError(str(exc)) from exc
+    with _open_log(args.log) as log, _usage_errors():
+        timeline = order_timeline(log, args.order)
     if args.svg:
         Path(args.svg).write_text(timeline.svg(), encoding="utf-8")
     if args.json:
@@ -671,11 +735,9 @@ def _cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with _open_log(args.log) as log:
+    with _open_log(args.log) as log, _usage_errors():
         try:
             count = log.export_jsonl(args.out, overwrite=args.overwrite)
-        except InputError as exc:
-            raise _UsageError(str(exc)) from exc
         except OSError as exc:
             raise _UsageError(f"cannot write {args.out!r}: {exc.__class__.__name__}") from exc
     if args.json:
@@ -724,6 +786,23 @@ def _add_key(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
         default=None if required else [],
         metavar="VKEY_OR_FILE",
         help="a trusted verifier key (C2SP vkey) or a file holding one; repeatable",
+    )
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of 1 or more, not {value}")
+    return value
+
+
+def _add_workers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="examine entries in N worker processes (default 1; worth it on long logs)",
     )
 
 
@@ -789,6 +868,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a signed checkpoint note the log must match; repeatable",
     )
+    _add_workers(verify)
     _add_json(verify)
     verify.set_defaults(func=_cmd_verify)
 
@@ -804,6 +884,7 @@ def _parser() -> argparse.ArgumentParser:
     shown = audit.add_mutually_exclusive_group()
     shown.add_argument("--progress", dest="progress", action="store_true", default=None)
     shown.add_argument("--no-progress", dest="progress", action="store_false")
+    _add_workers(audit)
     _add_json(audit)
     audit.set_defaults(func=_cmd_audit)
 
@@ -853,6 +934,13 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument(
         "--openings", metavar="FILE", help="JSON array of {salt, value} openings to include"
     )
+    bundle.add_argument(
+        "--timestamp",
+        action="append",
+        default=[],
+        metavar="TOKEN_FILE",
+        help="an RFC 3161 time-stamp token (DER) over the checkpoint to carry; repeatable",
+    )
     bundle.add_argument("--overwrite", action="store_true")
     _add_json(bundle)
     bundle.set_defaults(func=_cmd_bundle)
@@ -861,10 +949,33 @@ def _parser() -> argparse.ArgumentParser:
         "verify-bundle",
         help="verify a proof-of-service bundle offline and print its certificate",
         description="Check every entry's signature and inclusion proof against the signed "
-        "checkpoint; print the certificate of service (exit 0) or every finding (exit 1).",
+        "checkpoint, the time-stamp tokens against the trusted TSAs and the checkpoint's "
+        "cosignatures against the witness policy; print the certificate of service (exit 0) "
+        "or every finding (exit 1).",
     )
     verify_bundle.add_argument("bundle", metavar="BUNDLE")
     _add_key(verify_bundle)
+    verify_bundle.add_argument(
+        "--tsa-cert",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="a trusted TSA certificate, or the CA's that issued it, to check the bundle's "
+        "time stamps with; repeatable",
+    )
+    verify_bundle.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="VKEY_OR_FILE",
+        help="a witness's cosignature verifier key (C2SP vkey); repeatable",
+    )
+    verify_bundle.add_argument(
+        "--quorum",
+        type=_positive,
+        metavar="K",
+        help="how many of the --witness keys must have cosigned (default: all)",
+    )
     verify_bundle.add_argument("--html", metavar="FILE", help="write the certificate as HTML")
     _add_json(verify_bundle)
     verify_bundle.set_defaults(func=_cmd_verify_bundle)

@@ -131,6 +131,49 @@ def _single_attribute(attributes: Any, name: str) -> Any:
     return found[0]["values"][0]
 
 
+def _check_unsigned_members(signed: Any, signer: Any) -> None:
+    """Refuse other values where RFC 5652 fixes them, in members no signature covers.
+
+    The versions and the algorithms' parameters are outside the TSA's signature:
+    left unchecked, a changed byte there would leave a token that still verifies. (As
+    asn1crypto parses a member only when it is read, reading them also refuses a wrong
+    tag there.)
+    """
+    choices = [c.name for c in signed["certificates"] or ()]
+    choices += [c.name for c in signed["crls"] or ()]
+    # RFC 5652 section 5.1; the content is a TSTInfo, not id-data, so at least 3.
+    expected = "v5" if "other" in choices else "v4" if "v2_attr_cert" in choices else "v3"
+    if signed["version"].native != expected:
+        raise TimestampError(f"expected SignedData version {expected}")
+    # Section 5.3: version 1 with an issuer and serial number, 3 with a key identifier.
+    wanted = "v1" if signer["sid"].name == "issuer_and_serial_number" else "v3"
+    if signer["version"].native != wanted:
+        raise TimestampError(f"expected SignerInfo version {wanted} for its signer identifier")
+    for algorithm in (*signed["digest_algorithms"], signer["digest_algorithm"]):
+        # RFC 5754 section 2: the SHA-2 identifiers take no parameters, or a NULL.
+        if algorithm["parameters"].dump() not in (b"", b"\x05\x00"):
+            raise TimestampError("a digest algorithm carries parameters other than NULL")
+    signature = signer["signature_algorithm"]
+    # RSA PKCS#1 v1.5 takes a NULL (RFC 4055 section 5, absent accepted), ECDSA and
+    # Ed25519 none (RFC 5758, RFC 8410); RSA-PSS parameters are read where it is verified.
+    if signature.signature_algo != "rsassa_pss" and signature["parameters"].dump() not in (
+        b"",
+        b"\x05\x00",
+    ):
+        raise TimestampError("the signature algorithm carries parameters other than NULL")
+
+
+def _certificate(parsed: Any) -> x509.Certificate:
+    """A certificate the token carries, read whole now so that no part fails later."""
+    if parsed["tbs_certificate"]["serial_number"].native <= 0:
+        # RFC 5280 wants a positive serial; cryptography warns, and will refuse, otherwise.
+        raise TimestampError("a certificate in the token has a serial number that is not positive")
+    cert = x509.load_der_x509_certificate(parsed.dump())
+    # cryptography reads these lazily, raising ValueError when they are malformed.
+    _ = cert.extensions, cert.subject, cert.issuer
+    return cert
+
+
 def _parse_token(der: bytes) -> _Parsed:
     info = cms.ContentInfo.load(der, strict=True)
     if info["content_type"].dotted != "1.2.840.113549.1.7.2":
@@ -151,6 +194,7 @@ def _parse_token(der: bytes) -> _Parsed:
     if len(signer_infos) != 1:
         raise TimestampError(f"expected exactly one signer, not {len(signer_infos)}")
     signer = signer_infos[0]
+    _check_unsigned_members(signed, signer)
     attrs_field = signer["signed_attrs"]
     if not isinstance(attrs_field, cms.CMSAttributes) or not len(attrs_field):
         raise TimestampError("the signer has no signed attributes")
@@ -196,7 +240,7 @@ def _parse_token(der: bytes) -> _Parsed:
     certificates = []
     for choice in signed["certificates"] or ():
         if choice.name == "certificate":
-            certificates.append(x509.load_der_x509_certificate(choice.chosen.dump()))
+            certificates.append(_certificate(choice.chosen))
     gen_time = tst["gen_time"].native
     nonce = tst["nonce"].native
     return _Parsed(

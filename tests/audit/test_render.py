@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from legaldelivery import EvidenceLog, audit_log, rules
 from legaldelivery.audit import render
 from legaldelivery.audit.bundle import extract_bundle, verify_bundle
-from legaldelivery.audit.certificate import ServiceCertificate, Step, TimelineEvent, timeline_of
+from legaldelivery.audit.certificate import (
+    ServiceCertificate,
+    Step,
+    TimelineEvent,
+    TrustedTime,
+    WitnessCosignature,
+    timeline_of,
+)
 from legaldelivery.errors import InputError
 from legaldelivery.keys import Ed25519Signer
 from legaldelivery.log import LogEntry
@@ -90,6 +97,23 @@ class _Balance(HTMLParser):
 
 
 def test_the_certificate_is_valid_html(cert: ServiceCertificate) -> None:
+    # What only some bundles prove, set here so that every label shows.
+    cert = attrs.evolve(
+        cert,
+        trusted_time=TrustedTime(
+            time=datetime(2026, 3, 25, 2, tzinfo=timezone.utc),
+            authority="CN=Test TSA <&>",
+            serial_number=2**100,
+            policy="1.2.3",
+        ),
+        witnesses=(
+            WitnessCosignature(
+                name="notary.example/w1",
+                key_id="0a0b0c0d",
+                time=datetime(2026, 3, 25, 3, tzinfo=timezone.utc),
+            ),
+        ),
+    )
     page = cert.to_html()
     tree = strict_html(page)
     assert tree.find("head/title") is not None
@@ -111,6 +135,10 @@ def test_the_certificate_is_valid_html(cert: ServiceCertificate) -> None:
     for d in cert.documents:
         assert str(d.digest) in text
     assert "24:00 on 2026-04-01 Asia/Shanghai" in text  # the end of the last day
+    assert "CN=Test TSA <&>" in text
+    assert str(2**100) in text
+    assert "2026-03-25 10:00:00 Asia/Shanghai (2026-03-25T02:00:00.000000Z)" in text
+    assert "notary.example/w1 (0a0b0c0d)" in text
 
 
 def test_the_certificate_text(cert: ServiceCertificate) -> None:

@@ -5,12 +5,18 @@ from legaldelivery.audit.bundle import (
     BundleFinding,
     BundleFindingKind,
     BundleReport,
+    BundleTimestamp,
     ProofBundle,
     audit_bundle,
     extract_bundle,
     verify_bundle,
 )
-from legaldelivery.audit.certificate import ServiceCertificate, order_timeline
+from legaldelivery.audit.certificate import (
+    ServiceCertificate,
+    TrustedTime,
+    WitnessCosignature,
+    order_timeline,
+)
 from legaldelivery.audit.findings import AuditError, AuditReport, Finding, FindingKind
 from legaldelivery.audit.frame import to_dataframe
 from legaldelivery.audit.verify import audit_log, iter_jsonl, verify_log
@@ -22,10 +28,13 @@ __all__ = [
     "BundleFinding",
     "BundleFindingKind",
     "BundleReport",
+    "BundleTimestamp",
     "Finding",
     "FindingKind",
     "ProofBundle",
     "ServiceCertificate",
+    "TrustedTime",
+    "WitnessCosignature",
     "audit_bundle",
     "audit_log",
     "extract_bundle",

@@ -1,11 +1,13 @@
 """Proof-of-service bundles: one order's evidence, provable offline without the log.
 
 A bundle holds one order's log entries (exact bytes), an RFC 6962 inclusion proof for
-each against one signed checkpoint, that checkpoint, the verifier keys and, optionally,
-openings of sealed personal values. :func:`extract_bundle` cuts it from a log;
-:func:`verify_bundle` checks it with nothing but the keys the verifier trusts and
-returns a :class:`~legaldelivery.audit.certificate.ServiceCertificate`. The other orders
-of the log stay private: only Merkle hashes of their entries appear, inside the proofs.
+each against one signed checkpoint, that checkpoint (with any witness cosignatures), the
+verifier keys and, optionally, openings of sealed personal values and RFC 3161 time-stamp
+tokens over the checkpoint. :func:`extract_bundle` cuts it from a log;
+:func:`verify_bundle` checks it with nothing but the keys (and TSA certificates, witness
+policy) the verifier trusts and returns a
+:class:`~legaldelivery.audit.certificate.ServiceCertificate`. The other orders of the log
+stay private: only Merkle hashes of their entries appear, inside the proofs.
 
 .. versionadded:: 0.1.0
 """
@@ -21,20 +23,27 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from legaldelivery import canonical, codec, merkle, notes
-from legaldelivery.audit.certificate import ServiceCertificate, build_certificate
+from legaldelivery.audit.certificate import (
+    ServiceCertificate,
+    TrustedTime,
+    WitnessCosignature,
+    build_certificate,
+)
 from legaldelivery.checkpoint import Checkpoint
 from legaldelivery.errors import (
+    EncodingError,
     InputError,
     LegalDeliveryError,
     ProofError,
     SignatureError,
     VerificationError,
 )
+from legaldelivery.instants import format_instant
 from legaldelivery.keys import KeyRing, Verifier, verifier_from_public_bytes
 from legaldelivery.log.entry import LogEntry
 from legaldelivery.log.evidencelog import EvidenceLog
@@ -48,14 +57,24 @@ from legaldelivery.records import (
     Sealed,
 )
 
+if TYPE_CHECKING:
+    # Trusted time and witnesses are imported when a bundle uses them: ASN.1 and X.509
+    # parsing need not load with every import of the library.
+    from cryptography import x509
+
+    from legaldelivery.timestamp import TimestampToken
+    from legaldelivery.witness import WitnessPolicy
+
 __all__ = [
     "BUNDLE_FORMAT",
+    "TIMESTAMP_FORMATS",
     "BundleEntry",
     "BundleError",
     "BundleFinding",
     "BundleFindingKind",
     "BundleOpening",
     "BundleReport",
+    "BundleTimestamp",
     "ProofBundle",
     "audit_bundle",
     "extract_bundle",
@@ -66,7 +85,11 @@ BUNDLE_FORMAT = "legaldelivery/bundle/v1"
 """The ``format`` member of every bundle this version writes."""
 
 _MEMBERS = frozenset({"format", "origin", "order_id", "checkpoint", "keys", "entries"})
-_OPTIONAL = frozenset({"openings"})
+_OPTIONAL = frozenset({"openings", "timestamps"})
+_TIMESTAMP_MEMBERS = frozenset({"format", "token"})
+
+TIMESTAMP_FORMATS = frozenset({"rfc3161"})
+"""The ``format`` values a ``timestamps`` item of a v1 bundle may have."""
 _ENTRY_MEMBERS = frozenset({"entry", "proof"})
 _OPENING_MEMBERS = frozenset({"seq", "field", "salt", "value"})
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z", re.ASCII)
@@ -122,6 +145,80 @@ class BundleOpening:
     opening: Opening
 
 
+def _is_timestamp_format(instance: object, attribute: object, value: str) -> None:
+    if not isinstance(value, str) or value not in TIMESTAMP_FORMATS:
+        raise InputError(
+            f"expected one of {sorted(TIMESTAMP_FORMATS)} (a v1 bundle knows no other)",
+            path="format",
+            got=value,
+        )
+
+
+def _is_text(instance: object, attribute: object, value: str) -> None:
+    if not isinstance(value, str):
+        raise InputError("expected the token's base64 text", path="token", got=type(value))
+
+
+@attrs.frozen(kw_only=True)
+class BundleTimestamp:
+    """A trusted-time token over the bundle's checkpoint, kept as the bundle writes it.
+
+    ``token`` is the DER of an RFC 3161 time-stamp token in standard padded base64, kept
+    as text so that a bundle read and written again keeps it byte for byte, and so that
+    damage to it is a finding of :func:`audit_bundle` rather than an unreadable bundle.
+    Build one from a token with :meth:`of`.
+
+    >>> BundleTimestamp(format="rfc3161", token="REVS").der()
+    b'DER'
+    >>> BundleTimestamp(format="rfc3161", token="REVS=").der()
+    Traceback (most recent call last):
+    ...
+    legaldelivery.errors.EncodingError: token: expected standard padded base64 ...
+
+    .. versionadded:: 0.1.0
+    """
+
+    format: str = attrs.field(default="rfc3161", validator=_is_timestamp_format)
+    token: str = attrs.field(validator=_is_text)
+
+    @classmethod
+    def of(cls, token: TimestampToken) -> BundleTimestamp:
+        """The bundle's form of an RFC 3161 ``token``."""
+        from legaldelivery.timestamp import TimestampToken
+
+        if not isinstance(token, TimestampToken):
+            raise InputError("expected a TimestampToken", path="token", got=type(token).__name__)
+        return cls(format="rfc3161", token=base64.b64encode(token.der).decode("ascii"))
+
+    def der(self) -> bytes:
+        """The token's DER bytes; :class:`EncodingError` when the text is not strict base64."""
+        from legaldelivery.timestamp import MAX_TOKEN_BYTES
+
+        text = self.token
+        # The base64 text of the largest token read: 4 characters per 3 bytes, padded.
+        longest = 4 * ((MAX_TOKEN_BYTES + 2) // 3)
+        if len(text) > longest:
+            raise EncodingError(
+                f"the token's text is {len(text)} characters; a token of at most "
+                f"{MAX_TOKEN_BYTES} bytes takes {longest}",
+                path="token",
+            )
+        raw = _strict_base64(text)
+        if raw is None:
+            raise EncodingError("expected standard padded base64", path="token", got=text[:40])
+        return raw
+
+
+def _strict_base64(text: str) -> bytes | None:
+    """``text`` decoded if it is canonical padded standard base64, else None."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    # A non-zero bit in the padding would decode too: only the canonical text is accepted.
+    return raw if base64.b64encode(raw).decode("ascii") == text else None
+
+
 def _is_seq(value: object) -> bool:
     return type(value) is int and 0 <= value <= 2**53 - 1
 
@@ -156,6 +253,8 @@ class ProofBundle:
     """Verifier keys (C2SP vkeys) of the log; listed for reference, never trusted as such."""
     entries: tuple[BundleEntry, ...]
     openings: tuple[BundleOpening, ...] = ()
+    timestamps: tuple[BundleTimestamp, ...] = ()
+    """Time-stamp tokens over the checkpoint's text (optional; see :class:`BundleTimestamp`)."""
 
     def to_json(self) -> dict[str, Any]:
         """The bundle as a JSON object."""
@@ -180,6 +279,8 @@ class ProofBundle:
                 }
                 for o in self.openings
             ]
+        if self.timestamps:
+            body["timestamps"] = [{"format": t.format, "token": t.token} for t in self.timestamps]
         return body
 
     def to_bytes(self) -> bytes:
@@ -246,6 +347,10 @@ class ProofBundle:
             openings=tuple(
                 _opening_of(item, f"openings[{i}]")
                 for i, item in enumerate(_list(obj.get("openings", []), "openings"))
+            ),
+            timestamps=tuple(
+                _timestamp_of(item, f"timestamps[{i}]")
+                for i, item in enumerate(_list(obj.get("timestamps", []), "timestamps"))
             ),
         )
 
@@ -319,6 +424,17 @@ def _opening_of(item: object, path: str) -> BundleOpening:
     return BundleOpening(seq=item["seq"], field=item["field"], opening=opening)
 
 
+def _timestamp_of(item: object, path: str) -> BundleTimestamp:
+    if not isinstance(item, dict) or set(item) != _TIMESTAMP_MEMBERS:
+        raise InputError(
+            f"expected an object with the members {sorted(_TIMESTAMP_MEMBERS)}", path=path
+        )
+    try:
+        return BundleTimestamp(format=item["format"], token=item["token"])
+    except InputError as exc:
+        raise exc.within(path) from None
+
+
 def _field_path(text: str) -> list[str | int] | None:
     """``record.channels[0].handle`` as ``["record", "channels", 0, "handle"]``; None if bad."""
     steps: list[str | int] = []
@@ -370,6 +486,7 @@ def extract_bundle(
     checkpoint: str,
     keys: Iterable[Verifier] = (),
     openings: Iterable[Opening] = (),
+    timestamps: Iterable[TimestampToken] = (),
 ) -> ProofBundle:
     """Cut the proof-of-service bundle of order ``order_id`` from ``log``.
 
@@ -379,7 +496,9 @@ def extract_bundle(
     recipient's consent records that name no other order, and the log's key rotations
     and revocations (a verifier follows them from the first key). ``keys`` are listed in
     the bundle with the keys the rotations introduce; ``openings`` (of sealed personal
-    values) are included where they open a value in those entries.
+    values) are included where they open a value in those entries. ``timestamps`` are
+    RFC 3161 tokens over the checkpoint (``TimestampAuthority.stamp(checkpoint)``), carried
+    as they are; their signatures are for the verifier to check against the TSAs it trusts.
 
     >>> from datetime import datetime, timezone
     >>> from legaldelivery.keys import Ed25519Signer
@@ -394,7 +513,8 @@ def extract_bundle(
     (8, False)
 
     Raises :class:`InputError` when the checkpoint is not one of this log's, or the log
-    has no such order within it, or an opening opens nothing in the bundle.
+    has no such order within it, or an opening opens nothing in the bundle, or a token
+    stamps anything but this checkpoint's text.
 
     .. versionadded:: 0.1.0
     """
@@ -414,6 +534,7 @@ def extract_bundle(
             "another log, or this one was changed",
             path="checkpoint",
         )
+    stamps = _stamps_over(cp, timestamps)
     picked: list[LogEntry] = []
     consents: dict[str, list[LogEntry]] = {}
     recipient: str | None = None
@@ -472,7 +593,30 @@ def extract_bundle(
             for e in picked
         ),
         openings=tuple(found),
+        timestamps=stamps,
     )
+
+
+def _stamps_over(cp: Checkpoint, tokens: Iterable[TimestampToken]) -> tuple[BundleTimestamp, ...]:
+    """The bundle's form of ``tokens``, each of which must stamp ``cp``'s text."""
+    from legaldelivery.timestamp import DIGEST_ALGORITHMS, TimestampToken, checkpoint_digest
+
+    if isinstance(tokens, (str, bytes, TimestampToken)) or not isinstance(tokens, Iterable):
+        raise InputError("expected an iterable of TimestampToken", path="timestamps")
+    found = []
+    for i, token in enumerate(tokens):
+        if not isinstance(token, TimestampToken):
+            raise InputError(
+                "expected a TimestampToken", path=f"timestamps[{i}]", got=type(token).__name__
+            )
+        algorithm, digest = token.imprint
+        if algorithm not in DIGEST_ALGORITHMS or digest != checkpoint_digest(cp, algorithm):
+            raise InputError(
+                f"the token stamps another document than the checkpoint of size {cp.size}",
+                path=f"timestamps[{i}]",
+            )
+        found.append(BundleTimestamp.of(token))
+    return tuple(found)
 
 
 def _party_of(obj: object) -> str | None:
@@ -485,6 +629,9 @@ def _party_of(obj: object) -> str | None:
 
 class BundleFindingKind(enum.Enum):
     """The kinds of defect a bundle check reports. Values are stable identifiers.
+
+    Every kind is a defect (a finding: the bundle does not verify) except
+    ``TIMESTAMP_UNCHECKED``, which is only ever a notice (:attr:`BundleReport.notices`).
 
     .. versionadded:: 0.1.0
     """
@@ -512,6 +659,13 @@ class BundleFindingKind(enum.Enum):
     """The bundle does not hold exactly one delivery order with its ``order_id``."""
     CHECKPOINT_INVALID = "checkpoint-invalid"
     BAD_OPENING = "bad-opening"
+    TIMESTAMP_INVALID = "timestamp-invalid"
+    """A time-stamp token that is damaged, stamps something else, or is not from a trusted
+    TSA (checked only when the verifier gives TSA certificates)."""
+    TIMESTAMP_UNCHECKED = "timestamp-unchecked"
+    """A notice, not a defect: the bundle carries a token, but no TSA was trusted to check it."""
+    WITNESS_QUORUM = "witness-quorum"
+    """The checkpoint lacks the cosignatures the verifier's witness policy requires."""
 
 
 @attrs.frozen(kw_only=True)
@@ -519,11 +673,15 @@ class BundleFinding:
     """One defect of a bundle: its kind, the log entry it is about, and why.
 
     ``entry`` is the log entry number when the entry says it; ``index`` is the position
-    in the bundle's ``entries`` (for an entry too damaged to say its number).
+    in the bundle's ``entries`` (for an entry too damaged to say its number); ``member``
+    the bundle member a finding about no entry concerns, such as ``timestamps[0].token``.
 
     >>> str(BundleFinding(kind=BundleFindingKind.NOT_INCLUDED, entry=5, index=2,
     ...                   message="the proof leads to another root"))
     'entry 5 (bundle entries[2]): not-included: the proof leads to another root'
+    >>> str(BundleFinding(kind=BundleFindingKind.TIMESTAMP_INVALID, entry=None,
+    ...                   member="timestamps[0].token", message="not base64"))
+    'bundle timestamps[0].token: timestamp-invalid: not base64'
 
     .. versionadded:: 0.1.0
     """
@@ -532,6 +690,7 @@ class BundleFinding:
     entry: int | None
     message: str
     index: int | None = None
+    member: str | None = None
 
     def __str__(self) -> str:
         if self.entry is not None and self.index is not None:
@@ -540,6 +699,8 @@ class BundleFinding:
             where = f"entry {self.entry}"
         elif self.index is not None:
             where = f"bundle entries[{self.index}]"
+        elif self.member is not None:
+            where = f"bundle {self.member}"
         else:
             where = "bundle"
         return f"{where}: {self.kind.value}: {self.message}"
@@ -565,6 +726,9 @@ class BundleError(VerificationError):
 class BundleReport:
     """The result of checking a bundle: every finding, and the certificate if none.
 
+    ``notices`` are what an auditor should know that is no defect: a time-stamp token
+    that was not checked because no TSA certificate was trusted.
+
     .. versionadded:: 0.1.0
     """
 
@@ -575,6 +739,7 @@ class BundleReport:
     checkpoint: Checkpoint | None
     size: int
     """How many entries the bundle holds."""
+    notices: tuple[BundleFinding, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -590,11 +755,12 @@ class BundleReport:
     def summary(self) -> str:
         """One paragraph for a human: verified or not, each finding on its own line."""
         head = f"bundle of order {self.order_id!r} from log {self.origin!r}: {self.size} entries"
+        told = [f"note: {f}" for f in self.notices]
         if self.ok:
-            return f"{head}\nverified: no findings"
+            return "\n".join([head, "verified: no findings", *told])
         lines = [head, f"NOT verified: {len(self.findings)} finding(s)"]
         lines.extend(str(f) for f in self.findings)
-        return "\n".join(lines)
+        return "\n".join([*lines, *told])
 
     def _repr_html_(self) -> str:
         from legaldelivery.audit.render import bundle_report_html
@@ -622,13 +788,25 @@ class _Checker:
             if verifier.fingerprint not in self.ring:
                 self.ring.add(verifier)
         self.findings: list[BundleFinding] = []
+        self.notices: list[BundleFinding] = []
         self.items: list[_Item] = []
         self.current_key: str | None = None
+        self.note: notes.Note | None = None
+        """The checkpoint note, once its log signature verified."""
 
     def find(
-        self, kind: BundleFindingKind, entry: int | None, message: str, index: int | None
+        self,
+        kind: BundleFindingKind,
+        entry: int | None,
+        message: str,
+        index: int | None,
+        member: str | None = None,
     ) -> None:
-        self.findings.append(BundleFinding(kind=kind, entry=entry, message=message, index=index))
+        finding = BundleFinding(kind=kind, entry=entry, message=message, index=index, member=member)
+        if kind is BundleFindingKind.TIMESTAMP_UNCHECKED:
+            self.notices.append(finding)
+        else:
+            self.findings.append(finding)
 
     def read_entries(self) -> None:
         seen: dict[int, int] = {}
@@ -760,14 +938,21 @@ class _Checker:
         """The checkpoint the proofs are checked against (even when unverified)."""
         note = self.bundle.checkpoint
         try:
-            claimed = Checkpoint.from_text(notes.text_of(note))
+            # Verified first: the note is then parsed once, as nearly all bundles go.
+            self.note = notes.open(note, self.ring)
         except LegalDeliveryError as exc:
+            failure: LegalDeliveryError | None = exc
+            text: str | None = None
+        else:
+            failure, text = None, self.note.text
+        try:
+            claimed = Checkpoint.from_text(text if text is not None else notes.text_of(note))
+        except LegalDeliveryError as exc:
+            self.note = None
             self.find(BundleFindingKind.CHECKPOINT_INVALID, None, f"cannot be read: {exc}", None)
             return None
-        try:
-            notes.open(note, self.ring)
-        except LegalDeliveryError as exc:
-            self.find(BundleFindingKind.CHECKPOINT_INVALID, None, str(exc), None)
+        if failure is not None:
+            self.find(BundleFindingKind.CHECKPOINT_INVALID, None, str(failure), None)
         if claimed.origin != self.bundle.origin:
             self.find(
                 BundleFindingKind.CHECKPOINT_INVALID,
@@ -776,6 +961,68 @@ class _Checker:
                 None,
             )
         return claimed
+
+    def check_timestamps(
+        self, cp: Checkpoint | None, tsa: tuple[x509.Certificate, ...] | None
+    ) -> TrustedTime | None:
+        """Check every token over ``cp``; the earliest that verified, as the certificate says."""
+        from legaldelivery.timestamp import TimestampToken
+
+        earliest: TrustedTime | None = None
+        for i, stamp in enumerate(self.bundle.timestamps):
+            member = f"timestamps[{i}]"
+            try:
+                token = TimestampToken(der=stamp.der())
+            except LegalDeliveryError as exc:
+                self.find(
+                    BundleFindingKind.TIMESTAMP_INVALID,
+                    None,
+                    f"not a readable RFC 3161 token: {exc}",
+                    None,
+                    f"{member}.token",
+                )
+                continue
+            if tsa is None:
+                self.find(
+                    BundleFindingKind.TIMESTAMP_UNCHECKED,
+                    None,
+                    f"the token claims the time {format_instant(token.gen_time)}; not checked, "
+                    "as no TSA certificate is trusted",
+                    None,
+                    member,
+                )
+                continue
+            if cp is None:
+                continue  # the unreadable checkpoint is a finding already
+            try:
+                token.verify(cp, trusted=tsa)
+                authority = token.signer_certificate(tsa).subject.rfc4514_string()
+            except LegalDeliveryError as exc:
+                self.find(BundleFindingKind.TIMESTAMP_INVALID, None, str(exc), None, member)
+                continue
+            if earliest is None or token.gen_time < earliest.time:
+                earliest = TrustedTime(
+                    time=token.gen_time,
+                    authority=authority,
+                    serial_number=token.serial_number,
+                    policy=token.policy,
+                )
+        return earliest
+
+    def check_witnesses(self, policy: WitnessPolicy | None) -> tuple[WitnessCosignature, ...]:
+        """The policy's witnesses that cosigned the checkpoint, or a finding without a quorum."""
+        if policy is None or self.note is None:
+            # An unverified checkpoint is a finding already; its cosignatures vouch for nothing.
+            return ()
+        try:
+            witnessed = policy.verify(self.bundle.checkpoint, self.ring)
+        except LegalDeliveryError as exc:
+            self.find(BundleFindingKind.WITNESS_QUORUM, None, str(exc), None, "checkpoint")
+            return ()
+        return tuple(
+            WitnessCosignature(name=w.name, key_id=w.key_id.hex(), time=c.time)
+            for w, c in witnessed.cosignatures
+        )
 
     def check_proofs(self, cp: Checkpoint) -> None:
         for item in self.items:
@@ -963,9 +1210,33 @@ def _damaged_entry(data: bytes, exc: InputError) -> BundleReport | None:
     return None
 
 
+def _tsa_anchors(value: object) -> tuple[x509.Certificate, ...] | None:
+    if value is None:
+        return None
+    from cryptography import x509
+
+    if isinstance(value, (str, bytes, x509.Certificate)) or not isinstance(value, Iterable):
+        raise InputError(
+            "expected a sequence of x509 certificates, or None", path="tsa_trusted", got=value
+        )
+    found = tuple(value)
+    for i, cert in enumerate(found):
+        if not isinstance(cert, x509.Certificate):
+            raise InputError(
+                "expected an x509.Certificate (x509.load_pem_x509_certificate reads one)",
+                path=f"tsa_trusted[{i}]",
+                got=type(cert).__name__,
+            )
+    # No anchor, no check: the same as None, so that a command line may pass its list.
+    return found or None
+
+
 def audit_bundle(
     bundle: ProofBundle | str | os.PathLike[str] | bytes,
     trusted: Sequence[Verifier] | KeyRing = (),
+    *,
+    tsa_trusted: Sequence[x509.Certificate] | None = None,
+    witnesses: WitnessPolicy | None = None,
 ) -> BundleReport:
     """Check a bundle offline and return every finding, with the certificate if none.
 
@@ -975,6 +1246,16 @@ def audit_bundle(
     to the checkpoint's root), and about the bundle's order; the checkpoint must be signed
     by a trusted key; openings must open the sealed values they name. Consecutive entries
     must chain and their times must not go backwards.
+
+    Time-stamp tokens the bundle carries are checked against ``tsa_trusted`` (TSA
+    certificates, or the CA certificates that issued them; see
+    :meth:`~legaldelivery.timestamp.TimestampToken.verify`): each must stamp the
+    checkpoint's text and verify, or it is a ``timestamp-invalid`` finding; the
+    certificate states the earliest one's time. Without TSA certificates a readable token
+    is a ``timestamp-unchecked`` *notice* (not a defect; the certificate then states no
+    trusted time), while an unreadable one is still a finding. With a ``witnesses``
+    policy, the checkpoint note must carry the cosignatures of a quorum of its witnesses
+    (``witness-quorum`` otherwise), and the certificate names them.
 
     Raises :class:`InputError` only when the bundle cannot be read at all. A file that
     is no longer JSON because a byte inside one entry changed is a finding about that
@@ -995,6 +1276,14 @@ def audit_bundle(
 
     .. versionadded:: 0.1.0
     """
+    tsa = _tsa_anchors(tsa_trusted)
+    if witnesses is not None:
+        from legaldelivery.witness import WitnessPolicy
+
+        if not isinstance(witnesses, WitnessPolicy):
+            raise InputError(
+                "expected a WitnessPolicy, or None", path="witnesses", got=type(witnesses).__name__
+            )
     proof = _load(bundle)
     if isinstance(proof, BundleReport):
         return proof
@@ -1004,6 +1293,8 @@ def audit_bundle(
     cp = checker.check_checkpoint()
     if cp is not None:
         checker.check_proofs(cp)
+    trusted_time = checker.check_timestamps(cp, tsa)
+    cosigned = checker.check_witnesses(witnesses)
     order = checker.check_relevance()
     opened = checker.open_sealed()
     findings = sorted(
@@ -1022,6 +1313,8 @@ def audit_bundle(
             checkpoint=cp,
             signers=[it.entry.signer for it in checker.items],
             opened=opened,
+            trusted_time=trusted_time,
+            witnesses=cosigned,
         )
     return BundleReport(
         origin=proof.origin,
@@ -1030,18 +1323,23 @@ def audit_bundle(
         certificate=certificate,
         checkpoint=cp,
         size=len(proof.entries),
+        notices=tuple(checker.notices),
     )
 
 
 def verify_bundle(
     bundle: ProofBundle | str | os.PathLike[str] | bytes,
     trusted: Sequence[Verifier] | KeyRing = (),
+    *,
+    tsa_trusted: Sequence[x509.Certificate] | None = None,
+    witnesses: WitnessPolicy | None = None,
 ) -> ServiceCertificate:
     """Check a bundle offline; return its certificate of service, or raise.
 
     Raises :class:`BundleError` (a :class:`~legaldelivery.errors.VerificationError`)
-    carrying every finding when anything does not verify (see :func:`audit_bundle`), and
-    :class:`InputError` when the bundle cannot be read.
+    carrying every finding when anything does not verify (see :func:`audit_bundle`, also
+    for ``tsa_trusted`` and ``witnesses``), and :class:`InputError` when the bundle cannot
+    be read.
 
     >>> from legaldelivery.keys import Ed25519Signer
     >>> from legaldelivery.testing.fakes import sample_records
@@ -1059,4 +1357,6 @@ def verify_bundle(
 
     .. versionadded:: 0.1.0
     """
-    return audit_bundle(bundle, trusted).raise_for_findings()
+    return audit_bundle(
+        bundle, trusted, tsa_trusted=tsa_trusted, witnesses=witnesses
+    ).raise_for_findings()

@@ -21,7 +21,7 @@ import attrs
 from legaldelivery import codec
 from legaldelivery.checkpoint import Checkpoint
 from legaldelivery.errors import InputError
-from legaldelivery.instants import format_instant
+from legaldelivery.instants import format_instant, to_utc
 from legaldelivery.log.evidencelog import EvidenceLog
 from legaldelivery.records import (
     Address,
@@ -50,6 +50,8 @@ __all__ = [
     "Step",
     "Timeline",
     "TimelineEvent",
+    "TrustedTime",
+    "WitnessCosignature",
     "build_certificate",
     "document_kind_zh",
     "order_records",
@@ -425,6 +427,59 @@ def timeline_of(records: Iterable[tuple[int | None, object]]) -> tuple[TimelineE
     return tuple(sorted(found, key=lambda e: (e.time, order[id(e)])))
 
 
+def _utc_time(value: datetime) -> datetime:
+    return to_utc(value, path="time")
+
+
+@attrs.frozen(kw_only=True)
+class TrustedTime:
+    """A time-stamping authority's verified statement that the log held the entries by then.
+
+    An RFC 3161 token over the bundle's checkpoint that verified against the TSA
+    certificates the verifier trusts: the tree of that checkpoint -- and so every entry
+    the bundle proves -- existed no later than ``time``, whatever the log's own clock says.
+
+    >>> from datetime import datetime, timezone
+    >>> t = TrustedTime(time=datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc),
+    ...                 authority="CN=Test TSA,O=Test Notary,C=CN", serial_number=7,
+    ...                 policy="1.3.6.1.4.1.99999.1.1")
+    >>> t.authority
+    'CN=Test TSA,O=Test Notary,C=CN'
+
+    .. versionadded:: 0.1.0
+    """
+
+    time: datetime = attrs.field(converter=_utc_time)
+    """The TSA's time (``genTime``), UTC."""
+    authority: str
+    """The TSA certificate's subject (RFC 4514), as the token's signer names it."""
+    serial_number: int
+    """The TSA's serial number of the token."""
+    policy: str
+    """The TSA policy the token was issued under (a dotted OID)."""
+
+
+@attrs.frozen(kw_only=True)
+class WitnessCosignature:
+    """A witness of the verifier's policy whose cosignature of the checkpoint verified.
+
+    >>> from datetime import datetime, timezone
+    >>> w = WitnessCosignature(name="notary.example/w1", key_id="0a1b2c3d",
+    ...                        time=datetime(2026, 3, 2, 9, 31, tzinfo=timezone.utc))
+    >>> w.name
+    'notary.example/w1'
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: str
+    """The witness's key name."""
+    key_id: str
+    """The witness key's C2SP key id, 8 lowercase hex digits."""
+    time: datetime = attrs.field(converter=_utc_time)
+    """When the witness cosigned (the cosignature's own timestamp, UTC)."""
+
+
 @attrs.frozen(kw_only=True)
 class ServiceCertificate:
     """What a verified proof-of-service bundle proves about one order.
@@ -434,6 +489,9 @@ class ServiceCertificate:
     whom (``recipient``), over which channel (``served_via``; every address dispatched to
     is in ``dispatched_to``), when (``time_of_service``, ``presumption``), and which
     ``deadlines`` run. ``time_of_service`` is None while the rules found no service.
+    When the verifier trusted a time-stamping authority and a witness policy,
+    ``trusted_time`` says by when the log held these entries and ``witnesses`` who
+    cosigned its checkpoint.
 
     Render it with :meth:`to_html` (a standalone page), :meth:`to_text`, or
     :meth:`timeline_svg`; in a notebook it displays itself.
@@ -484,6 +542,11 @@ class ServiceCertificate:
     """Event ids of evidence logged after the determination, for the court's review."""
     opened: tuple[str, ...] = ()
     """The sealed fields the bundle opened, as ``entry N: path``."""
+    trusted_time: TrustedTime | None = None
+    """The earliest verified RFC 3161 time stamp of the checkpoint, if the verifier checked
+    any: the log held the proved entries no later than its time."""
+    witnesses: tuple[WitnessCosignature, ...] = ()
+    """The witnesses of the verifier's policy that cosigned the checkpoint (a quorum)."""
 
     @property
     def served(self) -> bool:
@@ -550,6 +613,19 @@ class ServiceCertificate:
             "entries": list(self.entries),
             "signers": list(self.signers),
             "late": list(self.late),
+            "trusted_time": None
+            if self.trusted_time is None
+            else {
+                "time": format_instant(self.trusted_time.time),
+                "authority": self.trusted_time.authority,
+                # A serial may have up to 160 bits: a string keeps it exact in any reader.
+                "serial_number": str(self.trusted_time.serial_number),
+                "policy": self.trusted_time.policy,
+            },
+            "witnesses": [
+                {"name": w.name, "key_id": w.key_id, "time": format_instant(w.time)}
+                for w in self.witnesses
+            ],
         }
 
     def to_html(self) -> str:
@@ -614,6 +690,8 @@ def build_certificate(
     checkpoint: Checkpoint,
     signers: Sequence[str],
     opened: Sequence[str] = (),
+    trusted_time: TrustedTime | None = None,
+    witnesses: Sequence[WitnessCosignature] = (),
 ) -> ServiceCertificate:
     """Assemble the certificate of ``order`` from its *verified* ``(seq, record)`` pairs.
 
@@ -671,6 +749,8 @@ def build_certificate(
         signers=tuple(dict.fromkeys(signers)),
         late=tuple(late),
         opened=tuple(opened),
+        trusted_time=trusted_time,
+        witnesses=tuple(witnesses),
     )
 
 

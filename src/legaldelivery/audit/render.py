@@ -74,6 +74,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "checkpoint": ("Signed checkpoint", "签名检查点"),
     "entries": ("Log entries proved", "已证明的日志条目"),
     "signers": ("Signing keys", "签名密钥"),
+    "trusted_time": ("Trusted time (RFC 3161)", "可信时间（RFC 3161）"),  # noqa: RUF001
+    "held_by": (
+        "the log held these entries no later than",
+        "证据日志不晚于以下时间已收录上述条目",
+    ),
+    "stamped_by": ("time-stamped by", "时间戳机构"),
+    "witnesses": ("Witness cosignatures", "见证方联署"),
+    "cosigned_at": ("cosigned the checkpoint at", "联署检查点的时间"),
     "late": ("Evidence after the determination", "认定后收到的证据"),
     "opened": ("Sealed values opened", "已开启的密封信息"),
     # Chinese text takes full-width punctuation.
@@ -234,7 +242,8 @@ def _rows(cert: ServiceCertificate) -> list[tuple[str, str]]:
 
 def _proof_rows(cert: ServiceCertificate) -> list[tuple[str, str]]:
     cp = cert.checkpoint
-    return [
+    zone = cert.court.time_zone
+    rows = [
         ("log", f"<code>{_e(cert.origin)}</code>"),
         (
             "checkpoint",
@@ -243,6 +252,28 @@ def _proof_rows(cert: ServiceCertificate) -> list[tuple[str, str]]:
         ("entries", _e(", ".join(str(s) for s in cert.entries))),
         ("signers", "<br>".join(f"<code>{_e(s)}</code>" for s in cert.signers)),
     ]
+    stamp = cert.trusted_time
+    if stamp is not None:
+        rows.append(
+            (
+                "trusted_time",
+                f"{_label('held_by')}: <strong>{_e(_when(stamp.time, zone))}</strong><br>"
+                f"{_label('stamped_by')}: {_e(stamp.authority)} "
+                f"(serial {_e(stamp.serial_number)}, policy {_e(stamp.policy)})",
+            )
+        )
+    if cert.witnesses:
+        rows.append(
+            (
+                "witnesses",
+                "<br>".join(
+                    f"<code>{_e(w.name)}</code> ({_e(w.key_id)}) {_label('cosigned_at')}: "
+                    f"{_e(_when(w.time, zone))}"
+                    for w in cert.witnesses
+                ),
+            )
+        )
+    return rows
 
 
 def _table(rows: Sequence[tuple[str, str]]) -> str:
@@ -378,6 +409,25 @@ def certificate_text(cert: ServiceCertificate) -> str:
     put("checkpoint", f"size {cp.size}, root {cp.root_hash.hex()}")
     put("entries", ", ".join(str(s) for s in cert.entries))
     put("signers", "\n".join(cert.signers))
+    stamp = cert.trusted_time
+    if stamp is not None:
+        held, held_zh = LABELS["held_by"]
+        by, by_zh = LABELS["stamped_by"]
+        put(
+            "trusted_time",
+            f"{held} / {held_zh}: {_when(stamp.time, zone)}\n"
+            f"{by} / {by_zh}: {stamp.authority} (serial {stamp.serial_number}, "
+            f"policy {stamp.policy})",
+        )
+    if cert.witnesses:
+        at, at_zh = LABELS["cosigned_at"]
+        put(
+            "witnesses",
+            "\n".join(
+                f"{w.name} ({w.key_id}) {at} / {at_zh}: {_when(w.time, zone)}"
+                for w in cert.witnesses
+            ),
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -655,7 +705,8 @@ def bundle_html(bundle: ProofBundle) -> str:
         f"<table><tr><th>log</th><td><code>{_e(bundle.origin)}</code></td></tr>"
         f"<tr><th>order</th><td><code>{_e(bundle.order_id)}</code></td></tr>"
         f"<tr><th>keys</th><td>{'<br>'.join(f'<code>{_e(k)}</code>' for k in bundle.keys)}"
-        "</td></tr></table>"
+        "</td></tr>"
+        f"<tr><th>time stamps</th><td>{len(bundle.timestamps) or '—'}</td></tr></table>"
         "<table><tr><th>#</th><th>entry</th><th>record</th><th>proof hashes</th></tr>"
         f"{''.join(rows)}</table></div>"
     )
@@ -666,17 +717,19 @@ def bundle_report_html(report: BundleReport) -> str:
 
     .. versionadded:: 0.1.0
     """
+    told = "".join(f"<p>note: {_e(f)}</p>" for f in report.notices)
     if report.certificate is not None and report.ok:
-        return certificate_fragment(report.certificate)
+        return certificate_fragment(report.certificate) + told
     rows = "".join(
-        f"<tr><td>{_e('' if f.entry is None else f.entry)}</td><td>{_e(f.kind.value)}</td>"
+        f"<tr><td>{_e((f.member or '') if f.entry is None else f.entry)}</td>"
+        f"<td>{_e(f.kind.value)}</td>"
         f"<td>{_e(f.message)}</td></tr>"
         for f in report.findings
     )
     return (
         f'<div class="ld-bundle-report"><p style="color:#c53030;font-weight:600">'
         f"{_label('not_verified')}: {len(report.findings)} finding(s)</p>"
-        f"<table><tr><th>entry</th><th>kind</th><th>message</th></tr>{rows}</table></div>"
+        f"<table><tr><th>entry</th><th>kind</th><th>message</th></tr>{rows}</table>{told}</div>"
     )
 
 
