@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime
 import enum
 import json
@@ -692,3 +693,92 @@ def test_a_changed_stdlib_core_falls_back_to_the_public_encoder(factory: Any) ->
     encode = canonical._select_encoder(factory)
     assert getattr(encode, "__self__", None) is canonical._STDLIB_ENCODER
     assert encode({"b": 1, "a": [2]}) == '{"a":[2],"b":1}'
+
+
+# -- the quick canonical check and the depth pass -------------------------------------------
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _spellings(value: object) -> st.SearchStrategy[bytes]:
+    """Canonical bytes when there are any, and other spellings of the same value."""
+    plain = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    sorted_compact = json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=True
+    )
+    options = [
+        plain.encode("utf-8", "surrogatepass"),
+        sorted_compact.encode("utf-8", "surrogatepass"),
+        json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=True).encode(),
+    ]
+    with contextlib.suppress(EncodingError):
+        options.append(dumps(value))
+    return st.sampled_from(options)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), value=_json_values)
+def test_the_quick_canonical_check_vouches_only_for_what_the_strict_path_accepts(
+    data: st.DataObject, value: object
+) -> None:
+    raw = data.draw(_spellings(value))
+    if data.draw(st.booleans()):
+        # A byte changed, inserted or removed anywhere: most such bytes are not canonical.
+        where = data.draw(st.integers(min_value=0, max_value=len(raw)))
+        raw = raw[:where] + data.draw(st.binary(max_size=2)) + raw[where + 1 :]
+    quick = canonical._quick_canonical_value(raw)
+    try:
+        strict = loads(raw)
+        is_canonical = dumps(strict) == raw
+    except EncodingError:
+        is_canonical = False
+    if quick is not canonical._DECLINED:
+        assert is_canonical
+        assert quick == strict
+    # Whatever it declines, loads_canonical still decides as the strict path does.
+    if is_canonical:
+        assert loads_canonical(raw) == strict
+    else:
+        with pytest.raises(EncodingError):
+            loads_canonical(raw)
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    depth=st.integers(min_value=0, max_value=2 * MAX_DEPTH),
+    shape=st.lists(st.sampled_from(["[]", "{}", '"[{"', "1"]), min_size=1, max_size=4),
+)
+def test_the_depth_pass_is_exact_for_valid_json(depth: int, shape: list[str]) -> None:
+    opens = "".join('{"k":' if i % 2 else "[" for i in range(depth))
+    closes = "".join("}" if i % 2 else "]" for i in reversed(range(depth)))
+    inner = "[" + ",".join(shape) + "]"
+    text = opens + inner + closes
+    json.loads(text)  # the test's own documents are valid JSON
+    expected = _nesting(text.replace('"[{"', '""')) <= MAX_DEPTH
+    assert canonical._shallow(text) is expected
+
+
+def test_the_depth_pass_refuses_unbalanced_brackets() -> None:
+    assert canonical._shallow("]" + "[]") is False
+    assert canonical._shallow("[[" + "]") is False

@@ -454,10 +454,36 @@ def _canonical_value(raw: bytes) -> object:
     bytes (a duplicate key loses a member; whitespace, escapes and number forms come out
     canonical). When the bytes come back unchanged, loads() reads the same value.
     """
+    quick = _quick_canonical_value(raw)
+    if quick is not _DECLINED:
+        return quick
     try:
         value = _PLAIN_DECODER.decode(raw.decode("utf-8"))
         again = dumps(value)
     except (ValueError, RecursionError):  # EncodingError and JSONDecodeError included
+        return _DECLINED
+    return value if again == raw else _DECLINED
+
+
+def _quick_canonical_value(raw: bytes) -> object:
+    """_canonical_value for the bytes of records, without dumps' walk over the value.
+
+    The hooks of _CHECK_DECODER refuse what only the walk would catch (floats, NaN and
+    the infinities, integers beyond the safe range); the bytes themselves bound the
+    depth (no more brackets than MAX_DEPTH) and show whether UTF-16 and code-point order
+    could differ. Whatever falls outside those is declined, and the careful path decides.
+    """
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        return _DECLINED
+    if (0xEE in raw or 0xEF in raw) and (
+        0xF0 in raw or 0xF1 in raw or 0xF2 in raw or 0xF3 in raw or 0xF4 in raw
+    ):
+        return _DECLINED  # see _fast_dumps: the careful path orders such names
+    try:
+        value = _CHECK_DECODER.decode(raw.decode("utf-8"))
+        # A lone surrogate, escaped in the input, fails the UTF-8 encoding (a ValueError).
+        again = _encode_plain(value).encode("utf-8")
+    except (ValueError, RecursionError, _DeclinedError):
         return _DECLINED
     return value if again == raw else _DECLINED
 
@@ -504,10 +530,16 @@ _STDLIB_DECODER = json.JSONDecoder(
     parse_constant=_no_constant,
     strict=True,
 )
+# For _quick_canonical_value: the C scanner as plain as can be, except that it declines
+# every float and constant (records have none, and their canonical spelling is not the
+# C encoder's) and unsafe integers; duplicate keys need no hook, since a lost member
+# shows on re-encoding.
+_CHECK_DECODER = json.JSONDecoder(
+    parse_float=_no_constant, parse_int=_safe_int, parse_constant=_no_constant, strict=True
+)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _STRING_LITERAL = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_EMPTY_PAIR = re.compile(r"\[\]|\{\}")
 
 
 def _decode_fast(text: str) -> object:
@@ -523,17 +555,25 @@ def _decode_fast(text: str) -> object:
 
 
 def _shallow(text: str) -> bool:
-    """True when the brackets outside strings nest at most MAX_DEPTH deep (exact for valid JSON)."""
+    """True when the brackets outside strings nest at most MAX_DEPTH deep (exact for valid JSON).
+
+    One pass over the brackets, so that refusing a hostile document costs time in
+    proportion to its length, not to its length times its depth.
+    """
     skeleton = _NOT_BRACKET.sub("", _STRING_LITERAL.sub("", text))
-    for _ in range(MAX_DEPTH):
-        if not skeleton:
-            return True
-        # Each pass removes the innermost level of containers: one pass per level.
-        shorter = _EMPTY_PAIR.sub("", skeleton)
-        if len(shorter) == len(skeleton):
-            return False  # unbalanced: not JSON, the strict parser explains
-        skeleton = shorter
-    return not skeleton
+    depth = 0
+    for bracket in skeleton:
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return False
+        else:
+            depth -= 1
+            if depth < 0:
+                return False  # unbalanced: not JSON, the strict parser explains
+    # Unbalanced or mismatched brackets are not JSON either way: the C scanner, which can
+    # then recurse no deeper than MAX_DEPTH, refuses them and the strict parser explains.
+    return depth == 0
 
 
 _NOT_WHITESPACE = re.compile(r"[^ \t\n\r]")

@@ -351,6 +351,29 @@ def _check_members(obj: dict[Any, Any], names: tuple[str, ...]) -> None:
     raise InputError("unknown field", path=str(unknown[0]))
 
 
+def _is_optional(tp: Any) -> bool:
+    """``X | None`` for one type X other than ``str | Sealed`` (those have their own hook)."""
+    args = get_args(tp)
+    return _is_union(tp) and len(args) == 2 and type(None) in args and not _is_personal(tp)
+
+
+def _optional_hook_factory(
+    conv: cattrs.Converter,
+) -> Callable[[Any], Callable[[object, object], Any]]:
+    def factory(tp: Any) -> Callable[[object, object], Any]:
+        """``X | None``: null, or what the hook for X makes of it (found once, not per call)."""
+        args = get_args(tp)
+        inner = args[0] if args[1] is type(None) else args[1]
+        inner_hook = conv.get_structure_hook(inner)
+
+        def structure(obj: object, _: object) -> Any:
+            return None if obj is None else inner_hook(obj, inner)
+
+        return structure
+
+    return factory
+
+
 def _build_converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=True, unstruct_collection_overrides={tuple: list})
     for cls, structure in (
@@ -375,6 +398,7 @@ def _build_converter() -> cattrs.Converter:
     # Registered last, so they take precedence over cattrs' lenient defaults.
     conv.register_structure_hook_factory(_is_record, _record_hook_factory(conv))
     conv.register_structure_hook_factory(_is_tuple, _tuple_hook_factory(conv))
+    conv.register_structure_hook_factory(_is_optional, _optional_hook_factory(conv))
     conv.register_structure_hook_factory(_is_literal, _literal_hook)
     conv.register_structure_hook_factory(_is_personal, _personal_hook)
     return conv
