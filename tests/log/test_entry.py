@@ -95,3 +95,30 @@ def test_signature_member_round_trips_as_padded_base64() -> None:
     entry = parse(obj)
     assert base64.b64encode(entry.signature).decode() == obj["signature"]
     SIGNER.verifier.verify(entry.signature, entry.signed_bytes())
+
+
+def test_entries_longer_than_the_bound_are_neither_signed_nor_read() -> None:
+    from legaldelivery.log.entry import MAX_ENTRY_BYTES
+
+    big = {"type": "note/v1", "text": "x" * MAX_ENTRY_BYTES}
+    with pytest.raises(InputError, match="at most"):
+        build_entry(
+            origin="court.example/entry-test",
+            seq=0,
+            time=T,
+            prev=GENESIS_PREV,
+            record=big,
+            signer=SIGNER,
+        )
+    fits = build_entry(
+        origin="court.example/entry-test",
+        seq=0,
+        time=T,
+        prev=GENESIS_PREV,
+        record={"type": "note/v1", "text": "x" * (MAX_ENTRY_BYTES - 500)},
+        signer=SIGNER,
+    )
+    assert len(fits.data) <= MAX_ENTRY_BYTES
+    assert LogEntry.parse(fits.data) == fits
+    with pytest.raises(EncodingError, match="entry 9: an entry is at most"):
+        LogEntry.parse(b" " * (MAX_ENTRY_BYTES + 1), where="entry 9")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from legaldelivery import Checkpoint, EvidenceLog, InputError, canonical, codec, merkle, notes
 from legaldelivery.keys import EcdsaP256Signer, Ed25519Signer
 from legaldelivery.log.entry import GENESIS_PREV, LogEntry, build_entry, entry_hash
+from legaldelivery.records import KeyRevocation
 from legaldelivery.testing import strategies as lst
 from legaldelivery.testing.fakes import sample_records
 
@@ -201,3 +202,137 @@ def test_key_events_cannot_be_appended_directly() -> None:
     with pytest.raises(InputError, match="rotate_key"):
         log.append(record)
     assert log.size == 2
+
+
+# -- key revocation --------------------------------------------------------------------------
+
+REPLACEMENT = Ed25519Signer.generate(ORIGIN)
+OUTSIDER = Ed25519Signer.generate(ORIGIN)
+
+
+def minute(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+def story(i: int) -> object:
+    records = sample_records()
+    return records[i % len(records)]
+
+
+def revocable_log() -> EvidenceLog:
+    """Three entries by SIGNER, a rotation to REPLACEMENT, one entry by REPLACEMENT."""
+    log = EvidenceLog.create(":memory:", origin=ORIGIN, signer=SIGNER)
+    for i in range(3):
+        log.append(story(i), time=minute(i))
+    log.rotate_key(REPLACEMENT, reason="key compromise", event_id="rotate-1", time=minute(10))
+    log.append(story(3), time=minute(11))
+    return log
+
+
+def test_revoke_key_records_a_revocation_signed_by_the_current_key() -> None:
+    log = revocable_log()
+    entry = log.revoke_key(
+        SIGNER.fingerprint, revoked_at=minute(1), reason="leaked", time=minute(12)
+    )
+    assert entry.seq == 5
+    assert entry.signer == REPLACEMENT.fingerprint
+    REPLACEMENT.verifier.verify(entry.signature, entry.signed_bytes())
+    revocation = codec.decode(entry.record)
+    assert isinstance(revocation, KeyRevocation)
+    assert (revocation.fingerprint, revocation.revoked_at, revocation.reason) == (
+        SIGNER.fingerprint,
+        minute(1),
+        "leaked",
+    )
+    assert revocation.event_time == minute(12)
+    # The writer goes on with the new key.
+    assert log.append(story(4), time=minute(13)).signer == REPLACEMENT.fingerprint
+
+
+def test_default_event_ids_differ_per_revocation() -> None:
+    log = revocable_log()
+    first = log.revoke_key(
+        SIGNER.fingerprint, revoked_at=minute(2), reason="leaked", time=minute(12)
+    )
+    second = log.revoke_key(
+        SIGNER.fingerprint, revoked_at=minute(1), reason="earlier", time=minute(13)
+    )
+    ids = {codec.decode(e.record).event_id for e in (first, second)}  # type: ignore[attr-defined]
+    assert len(ids) == 2
+
+
+def test_the_current_key_cannot_be_revoked() -> None:
+    log = EvidenceLog.create(":memory:", origin=ORIGIN, signer=SIGNER)
+    log.append(story(0), time=minute(0))
+    with pytest.raises(InputError, match="rotate_key") as caught:
+        log.revoke_key(SIGNER.fingerprint, revoked_at=minute(0), reason="leaked", time=minute(1))
+    assert caught.value.path == "fingerprint"
+    assert log.size == 1
+
+
+def test_a_key_the_log_never_had_cannot_be_revoked() -> None:
+    log = revocable_log()
+    with pytest.raises(InputError, match="not a key of this log"):
+        log.revoke_key(OUTSIDER.fingerprint, revoked_at=minute(0), reason="leaked", time=minute(12))
+    with pytest.raises(InputError):
+        log.revoke_key(b"\x00" * 32, revoked_at=minute(0), reason="x", time=minute(12))  # type: ignore[arg-type]
+    assert log.size == 5
+
+
+def test_revocation_times_must_precede_the_record_and_only_move_earlier() -> None:
+    log = revocable_log()
+    with pytest.raises(InputError, match="after the revocation") as caught:
+        log.revoke_key(SIGNER.fingerprint, revoked_at=minute(13), reason="leaked", time=minute(12))
+    assert caught.value.path == "revoked_at"
+    with pytest.raises(InputError):
+        log.revoke_key(
+            SIGNER.fingerprint, revoked_at=datetime(2026, 3, 2), reason="naive", time=minute(12)
+        )
+    log.revoke_key(SIGNER.fingerprint, revoked_at=minute(2), reason="leaked", time=minute(12))
+    for later in (minute(2), minute(3)):
+        with pytest.raises(InputError, match="already revoked"):
+            log.revoke_key(SIGNER.fingerprint, revoked_at=later, reason="again", time=minute(13))
+    log.revoke_key(
+        SIGNER.fingerprint, revoked_at=minute(1), reason="found earlier", time=minute(13)
+    )
+    assert log.size == 7
+
+
+def test_a_revoked_or_retired_key_never_signs_again() -> None:
+    log = revocable_log()
+    log.revoke_key(SIGNER.fingerprint, revoked_at=minute(1), reason="leaked", time=minute(12))
+    with pytest.raises(InputError, match="revoked"):
+        log.rotate_key(SIGNER, reason="back", event_id="rotate-2", time=minute(13))
+    with pytest.raises(InputError, match="current key"):
+        EvidenceLog(log.store, signer=SIGNER)
+    third = Ed25519Signer.generate(ORIGIN)
+    log.rotate_key(third, reason="scheduled", event_id="rotate-3", time=minute(14))
+    # REPLACEMENT was never revoked, but its window closed: it may not come back either.
+    with pytest.raises(InputError, match="already served"):
+        log.rotate_key(REPLACEMENT, reason="back", event_id="rotate-4", time=minute(15))
+    assert log.entry(log.size - 1).signer == REPLACEMENT.fingerprint
+
+
+def test_another_writer_process_sees_the_revocations(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    with EvidenceLog.create(path, origin=ORIGIN, signer=SIGNER) as log:
+        log.append(story(0), time=minute(0))
+        log.rotate_key(REPLACEMENT, reason="key compromise", event_id="rotate-1", time=minute(1))
+    with EvidenceLog.open(path, signer=REPLACEMENT) as writer:
+        writer.revoke_key(SIGNER.fingerprint, revoked_at=minute(0), reason="leaked", time=minute(2))
+    with EvidenceLog.open(path, signer=REPLACEMENT) as writer:
+        with pytest.raises(InputError, match="already revoked"):
+            writer.revoke_key(
+                SIGNER.fingerprint, revoked_at=minute(0), reason="again", time=minute(3)
+            )
+        with pytest.raises(InputError, match="revoked"):
+            writer.rotate_key(SIGNER, reason="back", event_id="rotate-2", time=minute(3))
+
+
+def test_revocations_are_not_appended_directly() -> None:
+    log = revocable_log()
+    entry = log.revoke_key(
+        SIGNER.fingerprint, revoked_at=minute(1), reason="leaked", time=minute(12)
+    )
+    with pytest.raises(InputError, match="revoke_key"):
+        log.append(codec.decode(entry.record))

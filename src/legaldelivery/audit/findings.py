@@ -36,6 +36,12 @@ class FindingKind(enum.Enum):
     TIME_BACKWARDS = "time-backwards"
     UNDECODABLE_RECORD = "undecodable-record"
     BAD_ROTATION = "bad-rotation"
+    REVOKED_KEY = "revoked-key"
+    """Signed by a key at or after the time a revocation (in the log, or in the verifier's
+    key ring) says it was compromised; the message names the revocation."""
+    BAD_REVOCATION = "bad-revocation"
+    """A ``key-revocation`` entry that is not honoured (not validly signed by the log's
+    current key, or of a key the log never had), or that revokes its own signer."""
     CHECKPOINT_INVALID = "checkpoint-invalid"
     """A checkpoint that cannot be read or whose signature does not verify."""
     CHECKPOINT_MISMATCH = "checkpoint-mismatch"

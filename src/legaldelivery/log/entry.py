@@ -38,6 +38,7 @@ from legaldelivery.keys import Signer
 __all__ = [
     "ENTRY_FORMAT",
     "GENESIS_PREV",
+    "MAX_ENTRY_BYTES",
     "MEMBERS",
     "EntrySigner",
     "LogEntry",
@@ -50,6 +51,11 @@ GENESIS_PREV = "0" * 64
 MEMBERS = frozenset({"format", "origin", "seq", "time", "prev", "record", "signer", "signature"})
 _HEX = frozenset("0123456789abcdef")
 MAX_SEQ = 2**53 - 1
+
+#: The longest entry, in bytes, that the library writes or reads: 16 MiB. Records hold
+#: digests of documents, never the documents, so real entries are a few kilobytes; the
+#: bound lets a reader refuse a hostile line without holding it whole.
+MAX_ENTRY_BYTES = 16 << 20
 
 
 def entry_hash(data: bytes) -> str:
@@ -153,8 +159,14 @@ class LogEntry:
         Raises :class:`EncodingError` for bytes that are not canonical JSON and
         :class:`InputError` for a JSON object that is not a well-formed entry; ``where``
         (e.g. ``"entry 12"``) prefixes the error's path. The signature is *not* verified
-        here: that needs a key, see :mod:`legaldelivery.audit`.
+        here: that needs a key, see :mod:`legaldelivery.audit`. Bytes longer than
+        :data:`MAX_ENTRY_BYTES` are refused before they are decoded.
         """
+        if len(data) > MAX_ENTRY_BYTES:
+            raise EncodingError(
+                f"an entry is at most {MAX_ENTRY_BYTES} bytes, this one is {len(data)}",
+                path=where,
+            )
         try:
             obj = canonical.loads_canonical(data)
         except EncodingError as exc:
@@ -364,11 +376,21 @@ class EntrySigner:
         return self._signer
 
     def sign(self, *, seq: int, prev: str, record: Mapping[str, Any]) -> LogEntry:
-        """Build and sign the entry at ``seq`` after ``prev`` holding ``record``."""
+        """Build and sign the entry at ``seq`` after ``prev`` holding ``record``.
+
+        An entry longer than :data:`MAX_ENTRY_BYTES` is refused: no reader would accept it.
+        """
         middle = self._middle(seq, prev, record)
         signature = self._sign(self._head + middle + self._tail)
         # Standard base64 never needs a JSON escape: its canonical string is itself, quoted.
         member = b',"signature":"' + base64.b64encode(signature) + b'"'
+        data = self._head + middle + member + self._tail
+        if len(data) > MAX_ENTRY_BYTES:
+            raise InputError(
+                f"an entry is at most {MAX_ENTRY_BYTES} bytes; with this record it would "
+                f"be {len(data)}",
+                path="record",
+            )
         return LogEntry(
             origin=self._origin,
             seq=seq,
@@ -377,7 +399,7 @@ class EntrySigner:
             record=record,
             signer=self._signer,
             signature=signature,
-            data=self._head + middle + member + self._tail,
+            data=data,
         )
 
     def _middle(self, seq: int, prev: str, record: Mapping[str, Any]) -> bytes:

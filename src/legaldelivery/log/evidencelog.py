@@ -21,7 +21,7 @@ from typing import Any
 from legaldelivery import codec, merkle, notes
 from legaldelivery.checkpoint import Checkpoint
 from legaldelivery.errors import InputError
-from legaldelivery.instants import to_utc
+from legaldelivery.instants import format_instant, to_utc
 from legaldelivery.keys import Signer
 from legaldelivery.log.entry import GENESIS_PREV, EntrySigner, LogEntry, entry_hash
 from legaldelivery.log.memory import MemoryStore
@@ -81,6 +81,8 @@ class EvidenceLog:
         # The Merkle tree as of this writer's last commit (see _tree_at).
         self._tree: merkle.MerkleAccumulator | None = None
         self._last_entry_signer: tuple[str, Signer, EntrySigner] | None = None
+        # The keys this log has known, read from its key events up to a size (see _keys).
+        self._keys_read = _KeyHistory()
         if signer is not None:
             try:
                 self._check_signer(store.head(), store)
@@ -258,8 +260,8 @@ class EvidenceLog:
                 # A key event changes who may sign: it must come from rotate_key(), which
                 # also switches this writer's key, never from a plain append.
                 raise InputError(
-                    f"{type(record).__name__} records are written by rotate_key(), "
-                    "not appended directly",
+                    f"{type(record).__name__} records are written by rotate_key() or "
+                    "revoke_key(), not appended directly",
                     path=f"records[{i}]",
                 )
         return self._append_encoded(records, time=time)
@@ -330,6 +332,19 @@ class EvidenceLog:
         if new_signer.fingerprint == current.fingerprint:
             raise InputError("the new key must differ from the current one", path="new_signer")
         when = to_utc(time if time is not None else self._clock(), path="time")
+        history = self._keys()
+        if new_signer.fingerprint in history.revoked:
+            raise InputError(
+                f"key {new_signer.fingerprint} was revoked in this log: it may never sign again",
+                path="new_signer",
+            )
+        if new_signer.fingerprint in history.known:
+            # Its window closed when the log rotated away from it: a verifier following
+            # the log would refuse whatever it signed now.
+            raise InputError(
+                f"key {new_signer.fingerprint} already served this log; rotate to a fresh key",
+                path="new_signer",
+            )
         verifier = new_signer.verifier
         algorithm = verifier.algorithm
         if algorithm not in KEY_ALGORITHMS:
@@ -351,6 +366,108 @@ class EvidenceLog:
         self._signer = new_signer
         self._key_checked_at = None
         return entry
+
+    def revoke_key(
+        self,
+        fingerprint: str,
+        *,
+        revoked_at: datetime,
+        reason: str,
+        event_id: str | None = None,
+        time: datetime | None = None,
+    ) -> LogEntry:
+        """Record that key ``fingerprint`` is not to be trusted from ``revoked_at`` on.
+
+        The revocation is a ``key-revocation/v1`` entry signed by the log's current key.
+        An audit then reports every entry the revoked key signed at or after
+        ``revoked_at`` -- before or after this entry in the log -- as ``revoked-key``,
+        and refuses checkpoints signed by that key alone (a note carries no time).
+
+        Refused with :class:`~legaldelivery.errors.InputError`:
+
+        * the current key: a log must always have a key that may continue it, so after a
+          compromise first :meth:`rotate_key` to a fresh key, then revoke the old one;
+        * a key this log never had (it neither signed the first entry nor was introduced
+          by a rotation): a revocation of it would protect nothing;
+        * ``revoked_at`` after the entry's time: a revocation records a compromise that
+          has happened (the time the key may have left the court's control, usually well
+          before it is noticed); a planned end of a key is a rotation;
+        * a key already revoked at or before ``revoked_at``: revocations are only ever
+          moved earlier.
+
+        ``event_id`` defaults to one made of the fingerprint and ``revoked_at``; ``time``
+        is the entry's time (default: the log's clock).
+
+        >>> from datetime import datetime, timezone
+        >>> from legaldelivery.keys import Ed25519Signer
+        >>> from legaldelivery.testing.fakes import sample_records
+        >>> leaked = Ed25519Signer.generate("court.example/log")
+        >>> log = EvidenceLog.create(":memory:", origin="court.example/log", signer=leaked)
+        >>> _ = log.append(sample_records()[0], time=datetime(2026, 3, 2, tzinfo=timezone.utc))
+        >>> fresh = Ed25519Signer.generate("court.example/log")
+        >>> _ = log.rotate_key(fresh, reason="key compromise", event_id="rotate-1",
+        ...                    time=datetime(2026, 3, 9, tzinfo=timezone.utc))
+        >>> entry = log.revoke_key(leaked.fingerprint, reason="laptop stolen",
+        ...                        revoked_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        ...                        time=datetime(2026, 3, 9, 1, tzinfo=timezone.utc))
+        >>> entry.record_type, entry.signer == fresh.fingerprint
+        ('key-revocation/v1', True)
+
+        .. versionadded:: 0.1.0
+        """
+        current = self._require_signer()
+        if not isinstance(fingerprint, str):
+            raise InputError("expected a fingerprint (str)", path="fingerprint", got=fingerprint)
+        when = to_utc(time if time is not None else self._clock(), path="time")
+        at = to_utc(revoked_at, path="revoked_at")
+        if fingerprint == current.fingerprint:
+            raise InputError(
+                "this is the log's current key: rotate_key() to a fresh key first, then "
+                "revoke this one (a log must keep a key that may continue it)",
+                path="fingerprint",
+            )
+        if at > when:
+            raise InputError(
+                f"revoked_at is after the revocation is recorded ({format_instant(when)}): "
+                "revoke from when the key may have left your control; a planned end of a "
+                "key is a rotation",
+                path="revoked_at",
+                got=format_instant(at),
+            )
+        history = self._keys()
+        if fingerprint not in history.known:
+            raise InputError(
+                "not a key of this log: it never signed its first entry and no rotation "
+                "introduced it",
+                path="fingerprint",
+                got=fingerprint,
+            )
+        already = history.revoked.get(fingerprint)
+        if already is not None and already <= at:
+            raise InputError(
+                f"already revoked from {format_instant(already)}; a revocation can only be "
+                "moved earlier",
+                path="revoked_at",
+                got=format_instant(at),
+            )
+        record = KeyRevocation(
+            event_id=event_id
+            if event_id is not None
+            else f"key-revocation-{fingerprint[:16]}-{format_instant(at)}",
+            event_time=when,
+            fingerprint=fingerprint,
+            revoked_at=at,
+            reason=reason,
+        )
+        return self._append_encoded([record], time=when)[0]
+
+    def _keys(self) -> _KeyHistory:
+        """The keys this log has known and revoked, brought up to its current size."""
+        history = self._keys_read
+        size = self._store.size()
+        if history.size < size:
+            history.read(self._store, size)
+        return history
 
     def _after_append(self, entries: list[LogEntry]) -> None:
         last = entries[-1]
@@ -404,6 +521,43 @@ class EvidenceLog:
             Path(tmp).unlink(missing_ok=True)
             raise
         return count
+
+
+class _KeyHistory:
+    """The keys a log has had, read incrementally from its key events.
+
+    A log's keys are the first entry's signer and every key a rotation introduced;
+    revocations say from when each is revoked. Key events are rare, so the entries are
+    screened for their type tag as bytes before any is parsed.
+    """
+
+    __slots__ = ("known", "revoked", "size")
+
+    _ROTATION = codec.tag_of(KeyRotation)
+    _REVOCATION = codec.tag_of(KeyRevocation)
+    # Entries are stored canonical, so a key event's record shows its tag exactly so.
+    _NEEDLES = tuple(f'"type":"{tag}"'.encode() for tag in (_ROTATION, _REVOCATION))
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+        self.revoked: dict[str, datetime] = {}
+        self.size = 0
+
+    def read(self, store: EntryStore, size: int) -> None:
+        for seq, data in enumerate(store.iter_entries(self.size, size), self.size):
+            if seq == 0:
+                self.known.add(LogEntry.parse(data, where="entry 0").signer)
+            if not any(needle in data for needle in self._NEEDLES):
+                continue
+            entry = LogEntry.parse(data, where=f"entry {seq}")
+            # The tag may also be met in a record's own content: the record type decides.
+            record = codec.decode(entry.record)
+            if isinstance(record, KeyRotation):
+                self.known.add(record.new_fingerprint)
+            elif isinstance(record, KeyRevocation):
+                known = self.revoked.get(record.fingerprint, record.revoked_at)
+                self.revoked[record.fingerprint] = min(known, record.revoked_at)
+        self.size = size
 
 
 def _store_kind(path: str | os.PathLike[str]) -> str:

@@ -30,7 +30,9 @@ import attrs
 
 from legaldelivery import merkle
 from legaldelivery.errors import InputError, StoreError, VerificationError
-from legaldelivery.log.entry import LogEntry, entry_hash
+
+# One limit for every reader and writer of entries, re-exported here for the store's readers.
+from legaldelivery.log.entry import MAX_ENTRY_BYTES, LogEntry, entry_hash
 from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey
 
 if sys.platform != "win32":
@@ -54,18 +56,6 @@ T = TypeVar("T")
 
 FsyncPolicy = Literal["always", "batch", "never"]
 """When a :class:`JsonlStore` calls ``fsync``; see :class:`JsonlSettings`."""
-
-MAX_ENTRY_BYTES = 16 << 20
-"""The longest line, in bytes without its line end, that a :class:`JsonlStore` reads or writes.
-
-Entries are a few kilobytes (documents are logged by digest, never by content), so 16 MiB
-leaves a wide margin while it bounds the memory that opening a file takes: a longer line
-is refused with an :class:`~legaldelivery.errors.InputError` naming its byte offset,
-after reading it in chunks and keeping none of it, and an entry longer than this is
-refused before it is written.
-
-.. versionadded:: 0.1.0
-"""
 
 _READ_CHUNK = 1 << 20
 _HASH = merkle.HASH_SIZE
