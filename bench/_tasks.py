@@ -40,7 +40,7 @@ class _Counter:
 
     def _trace(self, sql: str) -> None:
         self.statements += 1
-        if "JOIN nodes" in sql:
+        if "AS wanted_nodes" in sql:
             # One "(level, idx)" pair in the VALUES list per node asked for.
             self.keys += sql.count("), (") + 1
 

@@ -10,8 +10,9 @@ the signature, ``hashlib`` SHA-256 for the chain and the Merkle leaf, and ``sqli
 inserts with the same PRAGMAs (WAL, ``synchronous=FULL``). Its records arrive already
 encoded as JSON objects; ours arrive as typed records and are encoded by the library
 (``codec.encode``) inside the measured time -- the stricter of the two honest choices.
-What the ratio charges us for: encoding records, the store's checks, the Merkle node rows
-(one more B-tree written per commit), reading the head inside the write lock.
+What the ratio charges us for: encoding records, the store's checks, the Merkle subtree
+hashes (stored in the entry's own row since schema version 2, so a commit writes the same
+pages as the floor's), reading the head inside the write lock.
 
 * ``batched``: 1000 entries per commit (:class:`~legaldelivery.log.batching.BatchingWriter`)
   against ``executemany`` + one commit per 1000.

@@ -1,9 +1,10 @@
 """The SQLite store: the embedded default, durable and shared by many processes on one host.
 
-One file holds the entries, the perfect-subtree Merkle hashes (so every proof and root
-reads O(log n) rows) and a little metadata. Writers in any number of processes serialise
-on SQLite's write lock (``BEGIN IMMEDIATE``); readers see consistent snapshots beside
-them (WAL). Durability is a named setting, :class:`SqliteSettings`.
+One file holds the entries, each beside the perfect-subtree Merkle hashes it completes
+(so every proof and root reads O(log n) rows by their integer key), and a little
+metadata. Writers in any number of processes serialise on SQLite's write lock
+(``BEGIN IMMEDIATE``); readers see consistent snapshots beside them (WAL). Durability is
+a named setting, :class:`SqliteSettings`.
 
 .. versionadded:: 0.1.0
 """
@@ -49,6 +50,7 @@ JournalMode = Literal["WAL", "DELETE", "TRUNCATE", "PERSIST"]
 _NODE_CHUNK = 400
 # Entries per read while streaming: short read transactions never hold back checkpoints.
 _ENTRY_CHUNK = 512
+_INSERT_ENTRY = "INSERT INTO entries (seq, hashes, data) VALUES (?, ?, ?)"
 # Node hashes remembered between commits (stored nodes never change, so they never go stale).
 _NODE_CACHE_LIMIT = 4096
 
@@ -134,8 +136,81 @@ def _create_schema_v1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _last_leaf(level: int, index: int) -> int:
+    """The entry whose append completes the perfect subtree ``(level, index)``."""
+    return ((index + 1) << level) - 1
+
+
+def _completed_levels(seq: int) -> int:
+    """How many perfect subtrees entry ``seq`` completes: levels 0 .. ctz(seq + 1)."""
+    return ((seq + 1) & -(seq + 1)).bit_length()
+
+
+def _hashes_v1(conn: sqlite3.Connection, seqs: Sequence[int]) -> dict[int, bytes]:
+    """Read each entry's completed subtree hashes from a version 1 ``nodes`` table."""
+    keys = [
+        (level, ((seq + 1) >> level) - 1) for seq in seqs for level in range(_completed_levels(seq))
+    ]
+    found = _select_nodes_v1(conn, keys)
+    packed: dict[int, bytes] = {}
+    for seq in seqs:
+        parts = []
+        for level in range(_completed_levels(seq)):
+            digest = found.get((level, ((seq + 1) >> level) - 1))
+            if digest is None:
+                raise InputError(
+                    f"entry {seq}: the Merkle node ({level}, {((seq + 1) >> level) - 1}) is "
+                    "missing; the file cannot be migrated (open it read_only to audit it)",
+                    path="nodes",
+                )
+            parts.append(digest)
+        packed[seq] = b"".join(parts)
+    return packed
+
+
+def _migrate_to_v2(conn: sqlite3.Connection) -> None:
+    # Version 1 kept the subtree hashes in a second B-tree keyed by (level, index), so a
+    # single append dirtied a page of each level's tail besides the entry's own page.
+    # Version 2 stores them in the row of the entry that completes them: one row, one
+    # B-tree, one page per append; a node read is a seek by INTEGER PRIMARY KEY.
+    conn.execute(
+        "CREATE TABLE entries_v2 (seq INTEGER PRIMARY KEY, hashes BLOB NOT NULL, "
+        "data BLOB NOT NULL)"
+    )
+    position = 0
+    while True:
+        rows = conn.execute(
+            "SELECT seq, data FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?",
+            (position, _ENTRY_CHUNK),
+        ).fetchall()
+        if not rows:
+            break
+        seqs = [int(seq) for seq, _ in rows]
+        for expected, seq in enumerate(seqs, position):
+            if seq != expected:
+                raise InputError(
+                    f"entry {expected} is missing; the file cannot be migrated "
+                    "(open it read_only to audit it)",
+                    path="entries",
+                )
+        packed = _hashes_v1(conn, seqs)
+        conn.executemany(
+            "INSERT INTO entries_v2 (seq, hashes, data) VALUES (?, ?, ?)",
+            [(seq, packed[seq], data) for seq, data in rows],
+        )
+        position += len(rows)
+    conn.execute("DROP TABLE nodes")
+    conn.execute("DROP TABLE entries")
+    conn.execute("ALTER TABLE entries_v2 RENAME TO entries")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=1, summary="entries, perfect-subtree nodes, meta", apply=_create_schema_v1),
+    Migration(
+        version=2,
+        summary="subtree hashes in the row of the entry that completes them",
+        apply=_migrate_to_v2,
+    ),
 )
 """The schema's history, oldest first; ``MIGRATIONS[i]`` brings a file to version ``i + 1``."""
 
@@ -191,7 +266,7 @@ def migrate(
     >>> migrate(conn) == SCHEMA_VERSION
     True
     >>> sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))
-    ['entries', 'meta', 'nodes']
+    ['entries', 'meta']
     >>> conn.close()
 
     .. versionadded:: 0.1.0
@@ -204,6 +279,54 @@ def migrate(
         conn.execute("ROLLBACK")
         raise
     return version
+
+
+def _node_chunks(keys: Sequence[NodeKey]) -> Iterator[tuple[str, list[int]]]:
+    """The keys as VALUES lists of at most ``_NODE_CHUNK`` rows, with their parameters."""
+    for offset in range(0, len(keys), _NODE_CHUNK):
+        chunk = keys[offset : offset + _NODE_CHUNK]
+        yield ", ".join("(?, ?)" for _ in chunk), [number for key in chunk for number in key]
+
+
+def _select_nodes(conn: sqlite3.Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+    """Read subtree hashes from the rows of the entries that completed them (version 2)."""
+    found: dict[NodeKey, bytes] = {}
+    # Keys that no entry number could complete are simply absent, as in any store; the
+    # bound also keeps SQLite's 64-bit shift below from overflowing.
+    possible = [
+        key for key in keys if 0 <= key[0] < 62 and key[1] >= 0 and _last_leaf(*key) < 1 << 62
+    ]
+    for values, params in _node_chunks(possible):
+        # The VALUES list drives the join: one INTEGER PRIMARY KEY seek per wanted node,
+        # and the 32 bytes at the node's level are cut out of the row by SQLite.
+        rows = conn.execute(
+            "SELECT wanted_nodes.column1, wanted_nodes.column2, "  # noqa: S608
+            "substr(e.hashes, 32 * wanted_nodes.column1 + 1, 32) "
+            f"FROM (VALUES {values}) AS wanted_nodes JOIN entries AS e "
+            "ON e.seq = ((wanted_nodes.column2 + 1) << wanted_nodes.column1) - 1",
+            params,
+        ).fetchall()
+        for level, index, digest in rows:
+            # A damaged row that lacks the hash yields no node, never a short or wrong one.
+            if type(digest) is bytes and len(digest) == 32:
+                found[(level, index)] = digest
+    return found
+
+
+def _select_nodes_v1(conn: sqlite3.Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+    """Read subtree hashes from a version 1 ``nodes`` table (old files opened read_only)."""
+    found: dict[NodeKey, bytes] = {}
+    for values, params in _node_chunks(keys):
+        # A join against a VALUES list seeks the primary key once per wanted node;
+        # "(level, idx) IN (VALUES ...)" would scan the whole table instead.
+        rows = conn.execute(
+            f"SELECT n.level, n.idx, n.hash FROM (VALUES {values}) AS wanted_nodes "  # noqa: S608
+            "JOIN nodes AS n ON n.level = wanted_nodes.column1 AND n.idx = wanted_nodes.column2",
+            params,
+        ).fetchall()
+        for level, index, digest in rows:
+            found[(int(level), int(index))] = bytes(digest)
+    return found
 
 
 def _database_error(exc: sqlite3.Error, path: str, doing: str) -> Exception:
@@ -283,13 +406,19 @@ class SqliteStore(EntryStore):
         origin: str,
         settings: SqliteSettings,
         read_only: bool,
+        version: int = SCHEMA_VERSION,
     ) -> None:
-        """Wrap an open, migrated connection; use :meth:`create` or :meth:`open` instead."""
+        """Wrap an open, migrated connection; use :meth:`create` or :meth:`open` instead.
+
+        ``version`` is the file's schema version: older than :data:`SCHEMA_VERSION` only
+        for a file opened ``read_only``, which is read in its own layout.
+        """
         self._conn: sqlite3.Connection | None = conn
         self._path = path
         self._origin = origin
         self._settings = settings
         self._read_only = read_only
+        self._version = version
         # Re-entrant: prepare() reads through this store while append_batch holds the lock.
         self._lock = threading.RLock()
         # The head last computed: valid while the size is unchanged (entries only append).
@@ -371,17 +500,25 @@ class SqliteStore(EntryStore):
             raise InputError("no log file here", path=str(target))
         conn = _connect(target, read_only=read_only, settings=settings)
         try:
-            origin = cls._check_file(conn, target, read_only=read_only)
+            origin, version = cls._check_file(conn, target, read_only=read_only)
         except sqlite3.Error as exc:
             conn.close()
             raise _database_error(exc, str(target), "cannot open the log") from exc
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path=target, origin=origin, settings=settings, read_only=read_only)
+        return cls(
+            conn,
+            path=target,
+            origin=origin,
+            settings=settings,
+            read_only=read_only,
+            version=version,
+        )
 
     @staticmethod
-    def _check_file(conn: sqlite3.Connection, target: Path, *, read_only: bool) -> str:
+    def _check_file(conn: sqlite3.Connection, target: Path, *, read_only: bool) -> tuple[str, int]:
+        """The file's origin and the schema version it is read in; migrate if writable."""
         where = str(target)
         version = _user_version(conn)
         if version == 0:
@@ -394,14 +531,6 @@ class SqliteStore(EntryStore):
                 f"({SCHEMA_VERSION}); upgrade legaldelivery to open it",
                 path=where,
             )
-        if version < SCHEMA_VERSION:  # pragma: no cover -- reachable once a version 2 exists
-            if read_only:
-                raise InputError(
-                    f"schema version {version} needs migrating to {SCHEMA_VERSION}: "
-                    "open it once without read_only",
-                    path=where,
-                )
-            migrate(conn, where=where)
         try:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.OperationalError as exc:
@@ -410,7 +539,20 @@ class SqliteStore(EntryStore):
             raise InputError(
                 "not a legaldelivery log (its meta table lacks the marker)", path=where
             )
-        return str(meta["origin"])
+        # An older file opened read_only is read in its own layout and never changed: an
+        # auditor's copy of the evidence stays byte for byte what it was given.
+        if version < SCHEMA_VERSION and not read_only:
+            try:
+                version = migrate(conn, where=where)
+            except sqlite3.Error as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "no such" in str(exc):
+                    raise InputError(
+                        f"cannot migrate the log from schema version {version}: "
+                        f"its tables are damaged ({exc})",
+                        path=where,
+                    ) from exc
+                raise
+        return str(meta["origin"]), version
 
     # -- properties ---------------------------------------------------------------------
 
@@ -517,22 +659,27 @@ class SqliteStore(EntryStore):
                 elif key not in found:
                     wanted.append(key)
             wanted = list(dict.fromkeys(wanted))
-            for offset in range(0, len(wanted), _NODE_CHUNK):
-                chunk = wanted[offset : offset + _NODE_CHUNK]
-                # A join against a VALUES list seeks the primary key once per wanted node;
-                # "(level, idx) IN (VALUES ...)" would scan the whole table instead.
-                values = ", ".join("(?, ?)" for _ in chunk)
-                params = [number for key in chunk for number in key]
-                rows = self._query(
-                    f"SELECT n.level, n.idx, n.hash FROM (VALUES {values}) AS k "  # noqa: S608
-                    "JOIN nodes AS n ON n.level = k.column1 AND n.idx = k.column2",
-                    params,
-                ).fetchall()
-                for level, index, digest in rows:
-                    found[(int(level), int(index))] = bytes(digest)
+            if wanted:
+                found.update(self._select_nodes(wanted))
             if len(cache) + len(wanted) <= _NODE_CACHE_LIMIT:
                 cache.update((key, found[key]) for key in wanted if key in found)
         return found
+
+    def _select_nodes(self, wanted: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+        conn = self._live()
+        try:
+            if self._version >= 2:
+                return _select_nodes(conn, wanted)
+            try:
+                return _select_nodes_v1(conn, wanted)
+            except sqlite3.OperationalError:
+                # Another process may have migrated the file under this read_only reader.
+                if _user_version(conn) < 2:
+                    raise
+                self._version = _user_version(conn)
+                return _select_nodes(conn, wanted)
+        except sqlite3.Error as exc:
+            raise _database_error(exc, str(self._path), "cannot read the log") from exc
 
     def _query(self, sql: str, params: Sequence[object]) -> sqlite3.Cursor:
         try:
@@ -556,10 +703,12 @@ class SqliteStore(EntryStore):
             try:
                 head = self._read_head()
                 batch, result = prepare(head, self)
-                rows, nodes = _checked_batch(head.size, batch)
-                if rows:
-                    conn.executemany("INSERT INTO entries (seq, data) VALUES (?, ?)", rows)
-                    conn.executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+                rows = _checked_batch(head.size, batch)
+                if len(rows) == 1:
+                    # A durable single append: execute() spares executemany's iterator.
+                    conn.execute(_INSERT_ENTRY, rows[0])
+                elif rows:
+                    conn.executemany(_INSERT_ENTRY, rows)
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback(conn)
@@ -568,7 +717,7 @@ class SqliteStore(EntryStore):
                 self._rollback(conn)
                 raise
             if rows:
-                last_seq, last_data = rows[-1]
+                last_seq, _, last_data = rows[-1]
                 self._head_cache = Head(
                     size=last_seq + 1,
                     last_hash=entry_hash(last_data),
@@ -582,9 +731,11 @@ class SqliteStore(EntryStore):
         """Keep just the committed frontier's hashes: what the next append will read."""
         known = self._node_cache
         frontier: dict[NodeKey, bytes] = {}
-        for level in range(size.bit_length()):
-            if not size >> level & 1:
-                continue
+        rest = size
+        while rest:
+            # One perfect subtree per set bit of the size, lowest first.
+            level = (rest & -rest).bit_length() - 1
+            rest &= rest - 1
             key = (level, (size >> level) - 1)
             digest = batch.nodes.get(key) or known.get(key)
             if digest is not None:
@@ -609,37 +760,75 @@ class SqliteStore(EntryStore):
         return f"SqliteStore({str(self._path)!r}, origin={self._origin!r})"
 
 
-def _checked_batch(
-    size: int, batch: AppendBatch
-) -> tuple[list[tuple[int, bytes]], list[tuple[int, int, bytes]]]:
-    """The batch's rows, once it is shown to extend a log of ``size`` entries exactly."""
-    rows: list[tuple[int, bytes]] = []
+def _checked_batch(size: int, batch: AppendBatch) -> list[tuple[int, bytes, bytes]]:
+    """The batch's rows ``(seq, hashes, data)``, once it is shown to extend a log of
+    ``size`` entries exactly: every subtree hash the entries complete, and no other."""
+    stored = batch.nodes
+    leaf_hash = merkle.leaf_hash
+    rows: list[tuple[int, bytes, bytes]] = []
+    carried = 0
+    for seq, (given, data) in enumerate(batch.entries, size):
+        if type(given) is not int or given != seq or type(data) is not bytes:
+            break
+        parts = []
+        for level in range(_completed_levels(seq)):
+            digest = stored.get((level, ((seq + 1) >> level) - 1))
+            if type(digest) is not bytes or len(digest) != 32:
+                break
+            parts.append(digest)
+        else:
+            if parts[0] == leaf_hash(data):
+                rows.append((seq, b"".join(parts), data))
+                carried += len(parts)
+                continue
+        break
+    else:
+        # Each entry found every node it completes; as many nodes as that in all means
+        # the batch carries no other.
+        if carried == len(stored):
+            return rows
+    # Something is wrong, or only unusual (bytearray hashes): check it all the long way.
+    return _checked_batch_slowly(size, batch)
+
+
+def _checked_batch_slowly(size: int, batch: AppendBatch) -> list[tuple[int, bytes, bytes]]:
+    """:func:`_checked_batch` one rule at a time: the InputError says which one failed."""
+    datas: list[bytes] = []
     for offset, (seq, data) in enumerate(batch.entries):
         if seq != size + offset:
             raise InputError(f"batch entry must have seq {size + offset}", path="seq", got=seq)
-        rows.append((seq, bytes(data)))
-    new_size = size + len(rows)
-    # Exactly the subtrees whose last leaf lies in (size, new_size] are completed by the
+        datas.append(bytes(data))
+    new_size = size + len(datas)
+    # Exactly the subtrees whose last leaf lies in [size, new_size) are completed by the
     # batch: count them per level and check each key, so no node is missing or extra.
     expected = sum((new_size >> level) - (size >> level) for level in range(new_size.bit_length()))
-    nodes: list[tuple[int, int, bytes]] = []
-    for (level, index), digest in batch.nodes.items():
-        last_leaf = (index + 1) << level
-        if level < 0 or index < 0 or not size < last_leaf <= new_size:
+    stored = batch.nodes
+    for (level, index), digest in stored.items():
+        if level < 0 or index < 0 or not size <= _last_leaf(level, index) < new_size:
             raise InputError(
                 f"node ({level}, {index}) is not completed by entries {size}..{new_size - 1}",
                 path="nodes",
             )
-        nodes.append((level, index, bytes(digest)))
-    if len(nodes) != expected:
+        # Hashes sit side by side in their entry's row: each must be exactly 32 bytes.
+        if not isinstance(digest, (bytes, bytearray, memoryview)) or len(digest) != 32:
+            raise InputError(
+                f"node ({level}, {index}): expected a 32-byte SHA-256 hash", path="nodes"
+            )
+    if len(stored) != expected:
         raise InputError(
-            f"the batch completes {expected} Merkle nodes but carries {len(nodes)}", path="nodes"
+            f"the batch completes {expected} Merkle nodes but carries {len(stored)}", path="nodes"
         )
-    stored = batch.nodes
-    for seq, data in rows:
+    rows: list[tuple[int, bytes, bytes]] = []
+    for seq, data in enumerate(datas, size):
         if stored.get((0, seq)) != merkle.leaf_hash(data):
             raise InputError(f"the leaf hash of entry {seq} does not match its bytes", path="nodes")
-    return rows, nodes
+        # Every key is in range and the count is right, so each completed node is present.
+        hashes = b"".join(
+            bytes(stored[level, ((seq + 1) >> level) - 1])
+            for level in range(_completed_levels(seq))
+        )
+        rows.append((seq, hashes, data))
+    return rows
 
 
 def _remove_database(target: Path) -> None:
