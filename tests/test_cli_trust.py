@@ -7,6 +7,7 @@ import importlib.util
 import io
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -53,7 +54,9 @@ class Folder:
         key = Ed25519Signer.generate(ORIGIN)
         self.vkey = self.write("court.vkey", key.vkey + "\n")
         self.log = str(root / "log.sqlite")
-        log = EvidenceLog.create(self.log, origin=ORIGIN, signer=key)
+        # Logged before the test TSA's fixed time: entries later than a token are a finding.
+        logged = tsa.T0 - timedelta(hours=1)
+        log = EvidenceLog.create(self.log, origin=ORIGIN, signer=key, clock=lambda: logged)
         log.append_many(sample_records())
         for i in range(3):
             (root / f"w{i}").mkdir()

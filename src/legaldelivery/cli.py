@@ -428,17 +428,52 @@ def _cmd_keygen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _load_signer(args: argparse.Namespace, name: str) -> Signer:
+def _expected_key(args: argparse.Namespace, log_key: str | None) -> tuple[str, str] | None:
+    """The fingerprint the signing key file must hold, and where that expectation comes from.
+
+    An encrypted PKCS#8 file has no integrity check: a damaged one can decrypt to another
+    valid key, which must not sign in the real one's place.
+    """
+    if args.key_fingerprint:
+        return args.key_fingerprint, "--key-fingerprint"
+    path = str(args.signing_key)
+    if path.endswith(".key.pem"):
+        # keygen writes PREFIX.key.pem beside PREFIX.vkey.
+        sibling = path[: -len(".key.pem")] + ".vkey"
+        if os.path.exists(sibling):
+            text = _read_text(sibling, "key file").strip()
+            try:
+                return Verifier.from_vkey(text).fingerprint, repr(sibling)
+            except InputError as exc:
+                raise _UsageError(
+                    f"{sibling!r}, beside the signing key, is not a verifier key (vkey): {exc}"
+                ) from exc
+    if log_key is not None:
+        return log_key, "the log's current key"
+    return None
+
+
+def _load_signer(args: argparse.Namespace, name: str, log_key: str | None = None) -> Signer:
+    """The signing key, refused unless it is the key expected (see :func:`_expected_key`)."""
     from legaldelivery import keys
 
+    expected = _expected_key(args, log_key)
+    fingerprint = None if expected is None else expected[0]
     passphrase = _passphrase(args, confirm=False)
     try:
         if passphrase is None:
-            return keys.read_private_key_unencrypted_insecure(name, args.signing_key)
-        return keys.read_private_key(name, args.signing_key, passphrase=passphrase)
+            return keys.read_private_key_unencrypted_insecure(
+                name, args.signing_key, expect_fingerprint=fingerprint
+            )
+        return keys.read_private_key(
+            name, args.signing_key, passphrase=passphrase, expect_fingerprint=fingerprint
+        )
     except InputError as exc:
         # The message never holds the passphrase: the key module does not put it there.
-        raise _UsageError(f"cannot read the signing key {args.signing_key!r}: {exc}") from exc
+        source = "" if expected is None else f" (expected the key of {expected[1]})"
+        raise _UsageError(
+            f"cannot read the signing key {args.signing_key!r}{source}: {exc}"
+        ) from exc
 
 
 # -- checkpoints and proofs -------------------------------------------------------------
@@ -452,8 +487,10 @@ def _cmd_checkpoint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             cp = log.checkpoint_at(args.size)
         note = None
         if args.signing_key:
-            signer = _load_signer(args, args.key_name or log.origin)
             last = log.size - 1
+            signer = _load_signer(
+                args, args.key_name or log.origin, _current_key(log) if last >= 0 else None
+            )
             if last >= 0 and _current_key(log) != signer.fingerprint:
                 raise _UsageError(
                     f"the key {signer.fingerprint} does not sign this log (its current key is "
@@ -789,6 +826,14 @@ def _add_key(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     )
 
 
+def _fingerprint(text: str) -> str:
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise argparse.ArgumentTypeError(
+            f"expected a key fingerprint, 64 lowercase hex digits (keygen prints it), not {text!r}"
+        )
+    return text
+
+
 def _positive(text: str) -> int:
     value = _non_negative(text)
     if value < 1:
@@ -898,6 +943,13 @@ def _parser() -> argparse.ArgumentParser:
     checkpoint.add_argument("--size", type=_non_negative, help="tree size (default: all)")
     checkpoint.add_argument("--signing-key", metavar="PEM", help="the log's private key")
     checkpoint.add_argument("--key-name", help="the key's name (default: the log's origin)")
+    checkpoint.add_argument(
+        "--key-fingerprint",
+        type=_fingerprint,
+        metavar="FP",
+        help="the signing key's fingerprint (64 hex digits); default: that of PREFIX.vkey "
+        "beside PREFIX.key.pem, else the log's current key",
+    )
     _add_secret(checkpoint)
     checkpoint.add_argument("--out", metavar="FILE", help="write the checkpoint here")
     checkpoint.add_argument("--overwrite", action="store_true")

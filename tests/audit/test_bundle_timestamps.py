@@ -52,10 +52,12 @@ tsa = _load_test_tsa()
 ORIGIN = "court.example/timestamps"
 ORDER = "order-2026-0001"
 KEY = Ed25519Signer.generate(ORIGIN)
+# The log writes before the test TSA's fixed time: a token older than its entries is a finding.
+LOGGED = tsa.T0 - timedelta(hours=1)
 
 
 def _plain_bundle_json() -> dict[str, Any]:
-    log = EvidenceLog.create(":memory:", origin=ORIGIN, signer=KEY)
+    log = EvidenceLog.create(":memory:", origin=ORIGIN, signer=KEY, clock=lambda: LOGGED)
     log.append_many(sample_records())
     return extract_bundle(log, ORDER, checkpoint=log.checkpoint()).to_json()
 
@@ -70,7 +72,7 @@ def pki() -> Any:
 
 @pytest.fixture(scope="module")
 def log() -> EvidenceLog:
-    log = EvidenceLog.create(":memory:", origin=ORIGIN, signer=KEY)
+    log = EvidenceLog.create(":memory:", origin=ORIGIN, signer=KEY, clock=lambda: LOGGED)
     log.append_many(sample_records())
     return log
 
@@ -140,6 +142,37 @@ def test_the_certificate_states_the_earliest_of_several_tokens(
     assert cert.trusted_time is not None
     assert cert.trusted_time.time == tsa.T0 + timedelta(hours=1)
     assert cert.trusted_time.authority == pki.certs["ed25519"].subject.rfc4514_string()
+
+
+def late_logged(pki: Any, last: timedelta) -> tuple[ProofBundle, int]:
+    """A bundle whose last entry is logged ``last`` after the test TSA's time, stamped then."""
+    records = sample_records()
+    now = [LOGGED]
+    log = EvidenceLog.create(":memory:", origin=ORIGIN, signer=KEY, clock=lambda: now[0])
+    log.append_many(records[:-1])
+    now[0] = tsa.T0 + last
+    log.append(records[-1])
+    note = log.checkpoint()
+    stamp = pki.tsa("ecdsa").stamp(checkpoint_of(note))
+    return extract_bundle(log, ORDER, checkpoint=note, timestamps=[stamp]), len(records) - 1
+
+
+def test_an_entry_logged_after_the_tsa_saw_it_is_a_contradiction(pki: Any) -> None:
+    bundle, last = late_logged(pki, timedelta(microseconds=1))
+    report = audit_bundle(bundle, [KEY.verifier], tsa_trusted=[pki.ca])
+    assert kinds(report) == ["time-after-timestamp"]
+    (finding,) = report.findings
+    assert finding.entry == last
+    assert "2026-03-02T09:30:00.000001Z" in finding.message
+    assert "2026-03-02T09:30:00.000000Z" in finding.message
+    assert "timestamps[0]" in finding.message
+    # An unchecked token vouches for no time, so it contradicts nothing.
+    assert audit_bundle(bundle, [KEY.verifier]).ok
+
+
+def test_an_entry_logged_at_the_tsa_time_is_no_contradiction(pki: Any) -> None:
+    bundle, _ = late_logged(pki, timedelta(0))
+    assert audit_bundle(bundle, [KEY.verifier], tsa_trusted=[pki.ca]).ok
 
 
 def test_a_token_nobody_trusts_to_check_is_a_notice_not_a_defect(stamped: ProofBundle) -> None:

@@ -20,6 +20,7 @@ from legaldelivery.audit.bundle import extract_bundle, verify_bundle
 from legaldelivery.audit.certificate import (
     ServiceCertificate,
     Step,
+    SupersededDetermination,
     TimelineEvent,
     TrustedTime,
     WitnessCosignature,
@@ -113,6 +114,22 @@ def test_the_certificate_is_valid_html(cert: ServiceCertificate) -> None:
                 time=datetime(2026, 3, 25, 3, tzinfo=timezone.utc),
             ),
         ),
+        superseded=(
+            SupersededDetermination(
+                event_id="det-0",
+                seq=3,
+                determined_at=datetime(2026, 3, 20, 2, tzinfo=timezone.utc),
+                time_of_service=datetime(2026, 3, 2, 1, 3, tzinfo=timezone.utc),
+                superseded_by="det",
+                reason="bounced <&> mailbox unknown",
+            ),
+            SupersededDetermination(
+                event_id="interim",
+                seq=4,
+                determined_at=datetime(2026, 3, 21, 2, tzinfo=timezone.utc),
+                time_of_service=None,
+            ),
+        ),
     )
     page = cert.to_html()
     tree = strict_html(page)
@@ -139,6 +156,9 @@ def test_the_certificate_is_valid_html(cert: ServiceCertificate) -> None:
     assert str(2**100) in text
     assert "2026-03-25 10:00:00 Asia/Shanghai (2026-03-25T02:00:00.000000Z)" in text
     assert "notary.example/w1 (0a0b0c0d)" in text
+    assert "superseded by det: bounced <&> mailbox unknown" in text
+    assert "已被以下认定取代 det" in text
+    assert "interim (entry 4, made 2026-03-21 10:00:00 Asia/Shanghai" in text
 
 
 def test_the_certificate_text(cert: ServiceCertificate) -> None:

@@ -13,6 +13,7 @@ from legaldelivery.audit.bundle import (
 )
 from legaldelivery.audit.certificate import (
     ServiceCertificate,
+    SupersededDetermination,
     TrustedTime,
     WitnessCosignature,
     order_timeline,
@@ -33,6 +34,7 @@ __all__ = [
     "FindingKind",
     "ProofBundle",
     "ServiceCertificate",
+    "SupersededDetermination",
     "TrustedTime",
     "WitnessCosignature",
     "audit_bundle",

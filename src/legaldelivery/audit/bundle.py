@@ -55,6 +55,7 @@ from legaldelivery.records import (
     KeyRotation,
     Opening,
     Sealed,
+    ServiceDetermination,
 )
 
 if TYPE_CHECKING:
@@ -666,6 +667,15 @@ class BundleFindingKind(enum.Enum):
     """A notice, not a defect: the bundle carries a token, but no TSA was trusted to check it."""
     WITNESS_QUORUM = "witness-quorum"
     """The checkpoint lacks the cosignatures the verifier's witness policy requires."""
+    TIME_AFTER_TIMESTAMP = "time-after-timestamp"
+    """The entry's logged time is later than a verified RFC 3161 token's time over a
+    checkpoint that includes it: the log claims to have written it after a TSA saw it."""
+    BROKEN_SUPERSESSION = "broken-supersession"
+    """A determination's ``supersedes`` names no determination of the order in the bundle
+    (or the determinations supersede each other in a cycle, so none is current)."""
+    AMBIGUOUS_DETERMINATION = "ambiguous-determination"
+    """Two determinations of the order that no other supersedes state different times of
+    service: which one is current is not for the verifier to guess."""
 
 
 @attrs.frozen(kw_only=True)
@@ -793,6 +803,8 @@ class _Checker:
         self.current_key: str | None = None
         self.note: notes.Note | None = None
         """The checkpoint note, once its log signature verified."""
+        self.stamped_by = ""
+        """The ``timestamps[i]`` member of the earliest token that verified."""
 
     def find(
         self,
@@ -1001,6 +1013,7 @@ class _Checker:
                 self.find(BundleFindingKind.TIMESTAMP_INVALID, None, str(exc), None, member)
                 continue
             if earliest is None or token.gen_time < earliest.time:
+                self.stamped_by = member
                 earliest = TrustedTime(
                     time=token.gen_time,
                     authority=authority,
@@ -1086,6 +1099,67 @@ class _Checker:
                 item.index,
             )
         return order
+
+    def check_time_stamped(self, cp: Checkpoint, stamp: TrustedTime) -> None:
+        """Every entry the stamped checkpoint includes was logged no later than the stamp."""
+        for item in self.items:
+            entry = item.entry
+            # Without a verified inclusion proof the entry is a finding already.
+            if entry.seq < cp.size and entry.time > stamp.time:
+                self.find(
+                    BundleFindingKind.TIME_AFTER_TIMESTAMP,
+                    entry.seq,
+                    f"logged at {format_instant(entry.time)}, after the time "
+                    f"{format_instant(stamp.time)} of the verified token {self.stamped_by} "
+                    f"over a checkpoint of size {cp.size} that includes it",
+                    item.index,
+                )
+
+    def check_determinations(self) -> None:
+        """Each ``supersedes`` names a determination of the order; the current one is clear."""
+        made = [
+            (it, it.record)
+            for it in self.items
+            if isinstance(it.record, ServiceDetermination)
+            and it.record.order_id == self.bundle.order_id
+        ]
+        known = {record.event_id for _, record in made}
+        named = {record.supersedes for _, record in made if record.supersedes is not None}
+        for it, record in made:
+            if record.supersedes is not None and record.supersedes not in known:
+                self.find(
+                    BundleFindingKind.BROKEN_SUPERSESSION,
+                    it.entry.seq,
+                    f"determination {record.event_id!r} supersedes {record.supersedes!r}, "
+                    f"which is no determination of order {self.bundle.order_id!r} in the bundle",
+                    it.index,
+                )
+        heads = [(it, record) for it, record in made if record.event_id not in named]
+        if made and not heads:
+            first = made[0][0]
+            self.find(
+                BundleFindingKind.BROKEN_SUPERSESSION,
+                first.entry.seq,
+                "every determination of the order is superseded by another (a cycle): "
+                "none is current",
+                first.index,
+            )
+        # An interim head (no time of service) yields to the chain; two times cannot both hold.
+        stated = [(it, record) for it, record in heads if record.time_of_service is not None]
+        for it, record in stated[1:]:
+            first, earlier = stated[0]
+            if record.time_of_service != earlier.time_of_service:
+                assert record.time_of_service is not None
+                assert earlier.time_of_service is not None
+                self.find(
+                    BundleFindingKind.AMBIGUOUS_DETERMINATION,
+                    it.entry.seq,
+                    f"determination {record.event_id!r} finds service at "
+                    f"{format_instant(record.time_of_service)}, determination "
+                    f"{earlier.event_id!r} (entry {first.entry.seq}) at "
+                    f"{format_instant(earlier.time_of_service)}, and neither is superseded",
+                    it.index,
+                )
 
     def open_sealed(self) -> list[str]:
         by_seq = {it.entry.seq: it for it in self.items}
@@ -1257,6 +1331,13 @@ def audit_bundle(
     policy, the checkpoint note must carry the cosignatures of a quorum of its witnesses
     (``witness-quorum`` otherwise), and the certificate names them.
 
+    No entry the stamped checkpoint includes may be logged later than a verified token's
+    time (``time-after-timestamp``). Each determination's ``supersedes`` must name a
+    determination of the order in the bundle, and not all may be superseded
+    (``broken-supersession``); two that no other supersedes and that state different times
+    of service are ``ambiguous-determination``. The certificate states the current one
+    (see :func:`~legaldelivery.audit.certificate.timeline_of`) and lists the others.
+
     Raises :class:`InputError` only when the bundle cannot be read at all. A file that
     is no longer JSON because a byte inside one entry changed is a finding about that
     entry, not unreadable input.
@@ -1294,9 +1375,12 @@ def audit_bundle(
     if cp is not None:
         checker.check_proofs(cp)
     trusted_time = checker.check_timestamps(cp, tsa)
+    if cp is not None and trusted_time is not None:
+        checker.check_time_stamped(cp, trusted_time)
     cosigned = checker.check_witnesses(witnesses)
     order = checker.check_relevance()
     opened = checker.open_sealed()
+    checker.check_determinations()
     findings = sorted(
         checker.findings,
         key=lambda f: (f.entry is None and f.index is None, f.entry or 0, f.index or 0),

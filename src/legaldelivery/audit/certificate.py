@@ -48,6 +48,7 @@ from legaldelivery.records import (
 __all__ = [
     "ServiceCertificate",
     "Step",
+    "SupersededDetermination",
     "Timeline",
     "TimelineEvent",
     "TrustedTime",
@@ -400,8 +401,11 @@ _PERIOD_ZH = {"defence": "答辩", "appeal": "上诉", "answer": "答辩"}
 def timeline_of(records: Iterable[tuple[int | None, object]]) -> tuple[TimelineEvent, ...]:
     """The dated steps of an order's service, earliest first, from ``(seq, record)`` pairs.
 
-    Only the latest determination's time of service and deadlines are drawn: an earlier
-    determination was superseded. Records the timeline has no step for are left out.
+    Only the current determination's time of service and deadlines are drawn: the one no
+    other supersedes (see ``ServiceDetermination.supersedes``; with several such, one in the
+    chain of supersession outranks an interim one logged beside it, then the longer chain,
+    then the later entry). The others show their own step, marked ``superseded by ...`` or
+    ``not the current one``. Records the timeline has no step for are left out.
 
     >>> from legaldelivery.testing.fakes import sample_records
     >>> steps = timeline_of(enumerate(sample_records()))
@@ -413,15 +417,26 @@ def timeline_of(records: Iterable[tuple[int | None, object]]) -> tuple[TimelineE
     .. versionadded:: 0.1.0
     """
     pairs = list(records)
-    latest: int | None = None
-    for i, (_, record) in enumerate(pairs):
-        if isinstance(record, ServiceDetermination):
-            latest = i
+    determinations = [
+        (i, record)
+        for i, (_, record) in enumerate(pairs)
+        if isinstance(record, ServiceDetermination)
+    ]
+    chosen = _current_index([made for _, made in determinations])
+    current = None if chosen is None else determinations[chosen][0]
+    replaced_by: dict[str, list[str]] = {}
+    for _, made in determinations:
+        if made.supersedes is not None:
+            replaced_by.setdefault(made.supersedes, []).append(made.event_id)
     found: list[TimelineEvent] = []
     for i, (seq, record) in enumerate(pairs):
         events = record_events(seq, record)
-        if isinstance(record, ServiceDetermination) and i != latest:
-            events = events[:1]
+        if isinstance(record, ServiceDetermination) and i != current:
+            # A determination that is not the current one states no time and starts no period.
+            head = events[0]
+            later = replaced_by.get(record.event_id)
+            status = f"superseded by {', '.join(later)}" if later else "not the current one"
+            events = [attrs.evolve(head, detail=f"{status}; {head.detail}")]
         found.extend(events)
     order = {id(e): n for n, e in enumerate(found)}
     return tuple(sorted(found, key=lambda e: (e.time, order[id(e)])))
@@ -481,6 +496,36 @@ class WitnessCosignature:
 
 
 @attrs.frozen(kw_only=True)
+class SupersededDetermination:
+    """A determination of the order that is not the current one, and what replaced it.
+
+    ``superseded_by`` is the determination naming it in ``supersedes`` (made again on
+    later evidence, e.g. a bounce after service by sending) and ``reason`` that one's
+    reason codes (else its last step). Both are None for a determination no other names
+    that is still not the current one: an interim one logged beside the chain.
+
+    >>> from datetime import datetime, timezone
+    >>> s = SupersededDetermination(event_id="o-1/determination", seq=7,
+    ...     determined_at=datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc),
+    ...     time_of_service=datetime(2026, 3, 2, 1, 3, tzinfo=timezone.utc),
+    ...     superseded_by="o-1/determination/2", reason="bounced: mailbox unknown")
+    >>> s.superseded_by
+    'o-1/determination/2'
+
+    .. versionadded:: 0.1.0
+    """
+
+    event_id: str
+    seq: int
+    """The log entry that records it."""
+    determined_at: datetime = attrs.field(converter=_utc_time)
+    time_of_service: datetime | None
+    """The time of service it found, no longer in force."""
+    superseded_by: str | None = None
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class ServiceCertificate:
     """What a verified proof-of-service bundle proves about one order.
 
@@ -492,6 +537,8 @@ class ServiceCertificate:
     When the verifier trusted a time-stamping authority and a witness policy,
     ``trusted_time`` says by when the log held these entries and ``witnesses`` who
     cosigned its checkpoint.
+    The determination stated is the current one, which no other supersedes; the order's
+    other determinations are in ``superseded``.
 
     Render it with :meth:`to_html` (a standalone page), :meth:`to_text`, or
     :meth:`timeline_svg`; in a notebook it displays itself.
@@ -547,6 +594,9 @@ class ServiceCertificate:
     any: the log held the proved entries no later than its time."""
     witnesses: tuple[WitnessCosignature, ...] = ()
     """The witnesses of the verifier's policy that cosigned the checkpoint (a quorum)."""
+    superseded: tuple[SupersededDetermination, ...] = ()
+    """The order's other determinations, in log order: superseded by a later one (or set
+    aside beside the chain). Only the current one's time of service and deadlines count."""
 
     @property
     def served(self) -> bool:
@@ -626,6 +676,17 @@ class ServiceCertificate:
                 {"name": w.name, "key_id": w.key_id, "time": format_instant(w.time)}
                 for w in self.witnesses
             ],
+            "superseded": [
+                {
+                    "event_id": d.event_id,
+                    "entry": d.seq,
+                    "determined_at": format_instant(d.determined_at),
+                    "time_of_service": instant(d.time_of_service),
+                    "superseded_by": d.superseded_by,
+                    "reason": d.reason,
+                }
+                for d in self.superseded
+            ],
         }
 
     def to_html(self) -> str:
@@ -652,14 +713,76 @@ class ServiceCertificate:
         return certificate_fragment(self)
 
 
+def _why(record: ServiceDetermination) -> str:
+    """Why a determination was made again: its reason codes, else its last step or citation."""
+    if record.reasons:
+        return "; ".join(r.details or r.code for r in record.reasons)
+    return record.steps[-1] if record.steps else record.citation
+
+
+def _chain_length(record: ServiceDetermination, by_id: Mapping[str, ServiceDetermination]) -> int:
+    length, seen = 1, {record.event_id}
+    while record.supersedes is not None and record.supersedes not in seen:
+        earlier = by_id.get(record.supersedes)
+        if earlier is None:
+            break
+        seen.add(earlier.event_id)
+        record, length = earlier, length + 1
+    return length
+
+
+def _current_index(determinations: Sequence[ServiceDetermination]) -> int | None:
+    """Which of an order's determinations (in log order) is the current one, if any.
+
+    The current one is a determination no other supersedes. When several are (an
+    integrator logged an interim one beside the chain, or the log forked), one that states
+    a time of service or supersedes another outranks an interim one (no time, superseding
+    nothing); then the longer chain of supersession wins; then the later in the log. None
+    only when every determination is superseded (a cycle): there is then no current one.
+    """
+    named = {d.supersedes for d in determinations if d.supersedes is not None}
+    by_id = {d.event_id: d for d in determinations}
+    best: tuple[bool, int, int] | None = None
+    for i, record in enumerate(determinations):
+        if record.event_id in named:
+            continue
+        in_chain = record.time_of_service is not None or record.supersedes is not None
+        rank = (in_chain, _chain_length(record, by_id), i)
+        if best is None or rank > best:
+            best = rank
+    return None if best is None else best[2]
+
+
 def _latest_determination(
     records: Sequence[tuple[int, object]],
 ) -> tuple[int, ServiceDetermination] | None:
-    found = None
-    for seq, record in records:
-        if isinstance(record, ServiceDetermination):
-            found = (seq, record)
-    return found
+    """The current determination with its entry number (see :func:`_current_index`)."""
+    found = [(seq, r) for seq, r in records if isinstance(r, ServiceDetermination)]
+    index = _current_index([r for _, r in found])
+    return None if index is None else found[index]
+
+
+def _superseded(
+    records: Sequence[tuple[int, object]], current: ServiceDetermination | None
+) -> tuple[SupersededDetermination, ...]:
+    found = [(seq, r) for seq, r in records if isinstance(r, ServiceDetermination)]
+    result = []
+    for seq, record in found:
+        if record is current:
+            continue
+        # In a fork, the latest entry naming it speaks for its replacement.
+        by = next((r for _, r in reversed(found) if r.supersedes == record.event_id), None)
+        result.append(
+            SupersededDetermination(
+                event_id=record.event_id,
+                seq=seq,
+                determined_at=record.event_time,
+                time_of_service=record.time_of_service,
+                superseded_by=None if by is None else by.event_id,
+                reason=None if by is None else _why(by),
+            )
+        )
+    return tuple(result)
 
 
 def _find_event(records: Sequence[tuple[int, object]], event_id: str | None) -> object | None:
@@ -751,6 +874,7 @@ def build_certificate(
         opened=tuple(opened),
         trusted_time=trusted_time,
         witnesses=tuple(witnesses),
+        superseded=_superseded(ordered, determination),
     )
 
 

@@ -24,7 +24,12 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from legaldelivery import codec
-from legaldelivery.audit.certificate import ServiceCertificate, Step, TimelineEvent
+from legaldelivery.audit.certificate import (
+    ServiceCertificate,
+    Step,
+    SupersededDetermination,
+    TimelineEvent,
+)
 from legaldelivery.audit.findings import AuditReport
 from legaldelivery.errors import InputError
 from legaldelivery.instants import format_instant
@@ -83,6 +88,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "witnesses": ("Witness cosignatures", "见证方联署"),
     "cosigned_at": ("cosigned the checkpoint at", "联署检查点的时间"),
     "late": ("Evidence after the determination", "认定后收到的证据"),
+    "superseded": ("Earlier determinations", "此前的认定"),
+    "superseded_by": ("superseded by", "已被以下认定取代"),
+    "set_aside": ("not the current determination", "非现行认定"),
     "opened": ("Sealed values opened", "已开启的密封信息"),
     # Chinese text takes full-width punctuation.
     "not_served": (
@@ -233,11 +241,34 @@ def _rows(cert: ServiceCertificate) -> list[tuple[str, str]]:
     if cert.steps:
         items = "".join(f"<li>{_e(s)}</li>" for s in cert.steps)
         rows.append(("reasoning", f"<ol>{items}</ol>"))
+    if cert.superseded:
+        rows.append(("superseded", "<br>".join(_superseded_html(d, zone) for d in cert.superseded)))
     if cert.late:
         rows.append(("late", "<br>".join(f"<code>{_e(x)}</code>" for x in cert.late)))
     if cert.opened:
         rows.append(("opened", "<br>".join(_e(x) for x in cert.opened)))
     return rows
+
+
+def _superseded_line(d: SupersededDetermination, zone: str) -> tuple[str, str, str]:
+    """(what it found, status in English, status in Chinese) of a past determination."""
+    found = (
+        "not served" if d.time_of_service is None else f"served {_when(d.time_of_service, zone)}"
+    )
+    what = f"entry {d.seq}, made {_when(d.determined_at, zone)}: {found}"
+    if d.superseded_by is None:
+        en, zh = LABELS["set_aside"]
+        return what, en, zh
+    en, zh = LABELS["superseded_by"]
+    return what, f"{en} {d.superseded_by}: {d.reason}", f"{zh} {d.superseded_by}"
+
+
+def _superseded_html(d: SupersededDetermination, zone: str) -> str:
+    what, en, zh = _superseded_line(d, zone)
+    return (
+        f"<code>{_e(d.event_id)}</code> ({_e(what)})<br>"
+        f'<span class="bad">{_e(en)}</span> <span class="zh" lang="zh">{_e(zh)}</span>'
+    )
 
 
 def _proof_rows(cert: ServiceCertificate) -> list[tuple[str, str]]:
@@ -396,6 +427,12 @@ def certificate_text(cert: ServiceCertificate) -> str:
         put("rules", f"{cert.rule_set}: {cert.citation}")
     if cert.steps:
         put("reasoning", "\n".join(f"{i}. {s}" for i, s in enumerate(cert.steps, 1)))
+    if cert.superseded:
+        shown_lines = []
+        for past in cert.superseded:
+            what, en, zh = _superseded_line(past, zone)
+            shown_lines.append(f"{past.event_id} ({what})\n  {en} / {zh}")
+        put("superseded", "\n".join(shown_lines))
     if cert.late:
         put("late", "\n".join(cert.late))
     if cert.opened:
