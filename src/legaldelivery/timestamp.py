@@ -21,7 +21,7 @@ import abc
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 import attrs
@@ -106,6 +106,7 @@ class _Parsed:
     imprint_algorithm: str
     imprint: bytes
     nonce: int | None
+    accuracy: timedelta | None
     certificates: tuple[x509.Certificate, ...]
     content: bytes
     digest_algorithm: str
@@ -250,6 +251,7 @@ def _parse_token(der: bytes) -> _Parsed:
         imprint_algorithm=tst["message_imprint"]["hash_algorithm"]["algorithm"].native,
         imprint=tst["message_imprint"]["hashed_message"].native,
         nonce=nonce,
+        accuracy=_accuracy(tst["accuracy"]),
         certificates=tuple(certificates),
         content=content,
         digest_algorithm=signer["digest_algorithm"]["algorithm"].native,
@@ -265,6 +267,18 @@ def _parse_token(der: bytes) -> _Parsed:
         sid_serial=sid_serial,
         sid_key_id=sid_key_id,
     )
+
+
+def _accuracy(value: Any) -> timedelta | None:
+    """The TSTInfo's ``accuracy`` (RFC 3161 section 2.4.2) as a duration, or None."""
+    if value.native is None:
+        return None
+    parts = value.native
+    seconds, millis, micros = (parts.get(k) or 0 for k in ("seconds", "millis", "micros"))
+    # RFC 3161 bounds millis and micros to 1..999 where present.
+    if seconds < 0 or not 0 <= millis <= 999 or not 0 <= micros <= 999:
+        raise TimestampError("the token's accuracy is out of range")
+    return timedelta(seconds=seconds, milliseconds=millis, microseconds=micros)
 
 
 def _check_der(instance: TimestampToken, attribute: object, value: bytes) -> None:
@@ -324,6 +338,11 @@ class TimestampToken:
     def nonce(self) -> int | None:
         """The nonce of the request, echoed."""
         return self._parsed.nonce
+
+    @property
+    def accuracy(self) -> timedelta | None:
+        """How far the TSA's time may be from ``gen_time`` either way; None if unstated."""
+        return self._parsed.accuracy
 
     @property
     def imprint(self) -> tuple[str, bytes]:

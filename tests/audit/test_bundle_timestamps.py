@@ -158,16 +158,22 @@ def late_logged(pki: Any, last: timedelta) -> tuple[ProofBundle, int]:
 
 
 def test_an_entry_logged_after_the_tsa_saw_it_is_a_contradiction(pki: Any) -> None:
-    bundle, last = late_logged(pki, timedelta(microseconds=1))
+    # The test TSA states an accuracy of one second: only beyond it do the clocks disagree.
+    bundle, last = late_logged(pki, timedelta(seconds=1, microseconds=1))
     report = audit_bundle(bundle, [KEY.verifier], tsa_trusted=[pki.ca])
     assert kinds(report) == ["time-after-timestamp"]
     (finding,) = report.findings
     assert finding.entry == last
-    assert "2026-03-02T09:30:00.000001Z" in finding.message
+    assert "2026-03-02T09:30:01.000001Z" in finding.message
     assert "2026-03-02T09:30:00.000000Z" in finding.message
     assert "timestamps[0]" in finding.message
     # An unchecked token vouches for no time, so it contradicts nothing.
     assert audit_bundle(bundle, [KEY.verifier]).ok
+
+
+def test_within_the_tsa_accuracy_an_entry_is_no_contradiction(pki: Any) -> None:
+    bundle, _ = late_logged(pki, timedelta(seconds=1))
+    assert audit_bundle(bundle, [KEY.verifier], tsa_trusted=[pki.ca]).ok
 
 
 def test_an_entry_logged_at_the_tsa_time_is_no_contradiction(pki: Any) -> None:

@@ -357,6 +357,7 @@ def test_tokens_made_by_openssl_verify(kind: str, tmp_path: Path) -> None:
         f"serial = {tmp_path / 'serial'}\nsigner_digest = sha256\n"
         "default_policy = 1.2.3.4.1\ndigests = sha256\nessc_cert_id_alg = sha256\n"
         "ess_cert_id_alg = sha256\ntsa_name = no\ness_cert_id_chain = no\n"
+        "accuracy = secs:1, millisecs:500, microsecs:100\n"
     )
     request = TimestampRequest.for_checkpoint(CHECKPOINT, nonce=4242)
     (tmp_path / "request.tsq").write_bytes(request.to_der())
@@ -370,6 +371,8 @@ def test_tokens_made_by_openssl_verify(kind: str, tmp_path: Path) -> None:
     token = request.read_response((tmp_path / "response.tsr").read_bytes())
     assert token.nonce == 4242
     assert token.policy == "1.2.3.4.1"
+    # openssl's own encoding of the TSTInfo accuracy, read back.
+    assert token.accuracy == timedelta(seconds=1, milliseconds=500, microseconds=100)
     assert token.verify(CHECKPOINT, trusted=[ca]) is None
     with pytest.raises(TimestampError):
         token.verify(CHECKPOINT, trusted=[make_ca(ec.generate_private_key(ec.SECP256R1()))])

@@ -22,6 +22,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1019,6 +1020,7 @@ class _Checker:
                     authority=authority,
                     serial_number=token.serial_number,
                     policy=token.policy,
+                    accuracy=token.accuracy,
                 )
         return earliest
 
@@ -1105,7 +1107,8 @@ class _Checker:
         for item in self.items:
             entry = item.entry
             # Without a verified inclusion proof the entry is a finding already.
-            if entry.seq < cp.size and entry.time > stamp.time:
+            # The TSA's stated accuracy is the tolerance: within it, the two clocks agree.
+            if entry.seq < cp.size and entry.time > stamp.time + (stamp.accuracy or timedelta(0)):
                 self.find(
                     BundleFindingKind.TIME_AFTER_TIMESTAMP,
                     entry.seq,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -472,6 +472,8 @@ class TrustedTime:
     """The TSA's serial number of the token."""
     policy: str
     """The TSA policy the token was issued under (a dotted OID)."""
+    accuracy: timedelta | None = None
+    """The accuracy the TSA states for ``time`` (either way), if it states one."""
 
 
 @attrs.frozen(kw_only=True)
@@ -671,6 +673,9 @@ class ServiceCertificate:
                 # A serial may have up to 160 bits: a string keeps it exact in any reader.
                 "serial_number": str(self.trusted_time.serial_number),
                 "policy": self.trusted_time.policy,
+                "accuracy_microseconds": None
+                if self.trusted_time.accuracy is None
+                else self.trusted_time.accuracy // timedelta(microseconds=1),
             },
             "witnesses": [
                 {"name": w.name, "key_id": w.key_id, "time": format_instant(w.time)}
