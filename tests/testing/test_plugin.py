@@ -3,6 +3,8 @@ the Hypothesis hook that lets ``st.from_type`` build the library's records."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 from importlib.metadata import entry_points
 
@@ -118,3 +120,33 @@ def test_the_hook_registers_every_record_type() -> None:
     from hypothesis.strategies._internal.types import _global_type_lookup
 
     assert set(record_strategies()) <= set(_global_type_lookup)
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["import hypothesis", "import legaldelivery.testing.strategies"],
+    ids=["hypothesis-first", "strategies-first"],
+)
+def test_from_type_works_whichever_is_imported_first(first: str) -> None:
+    # A fresh interpreter: the order of the first imports is what is under test.
+    program = (
+        f"{first}\n"
+        "from hypothesis import strategies as st\n"
+        "from legaldelivery.records import DeliveryOrder\n"
+        "assert isinstance(st.from_type(DeliveryOrder).example(), DeliveryOrder)\n"
+        "print('built')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "built"
+
+
+def test_the_entry_point_names_the_hook_module() -> None:
+    (hook,) = [ep for ep in entry_points(group="hypothesis") if ep.name == "legaldelivery"]
+    assert hook.value == "legaldelivery.testing._hypothesis:setup_hook"

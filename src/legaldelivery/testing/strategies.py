@@ -1136,8 +1136,9 @@ def tampered_logs() -> SearchStrategy[tuple[LogSample, Tampering]]:
 def _hypothesis_setup_hook() -> None:
     """Register the strategies with Hypothesis, so ``st.from_type(DeliveryOrder)`` works.
 
-    Hypothesis calls this through the ``hypothesis`` entry point group when it is
-    imported with ``legaldelivery[testing]`` installed.
+    Runs when this module is imported, which the ``hypothesis`` entry point group does
+    (``legaldelivery.testing._hypothesis``) when Hypothesis is imported with
+    ``legaldelivery[testing]`` installed. Registering twice is harmless.
 
     .. versionadded:: 0.1.0
     """
@@ -1152,3 +1153,8 @@ def _hypothesis_setup_hook() -> None:
     }
     for cls, strategy in {**record_strategies(), **extra}.items():
         st.register_type_strategy(cls, strategy)
+
+
+# Registered on import, so that ``st.from_type`` knows the records however Hypothesis
+# and this module came to be imported (see ``legaldelivery.testing._hypothesis``).
+_hypothesis_setup_hook()
