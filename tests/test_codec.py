@@ -43,6 +43,7 @@ from legaldelivery.records import (
     seal,
 )
 from legaldelivery.testing import strategies
+from legaldelivery.testing.fakes import sample_records
 
 T = datetime(2020, 6, 1, 9, 30, tzinfo=timezone(timedelta(hours=8)))
 ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # FIPS 180-2 B.1
@@ -651,3 +652,91 @@ def test_register_rejects_a_type_field_and_non_attrs_classes() -> None:
         codec.register(cls, "test-typed/v1")
     with pytest.raises(InputError, match=r"^cls: expected an attrs class"):
         codec.register(dict, "test-dict/v1")
+
+
+# -- digests read once ----------------------------------------------------------------
+
+hex64 = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
+digest_texts = st.one_of(
+    hex64.map("sha256:".__add__),
+    hex64.map("SHA256:".__add__),
+    hex64.map(lambda h: "sha256:" + h.upper()),
+    st.text(max_size=80),
+    st.integers(),
+    st.none(),
+)
+
+
+def _document_with_digest(text: object) -> dict[str, Any]:
+    body = codec.encode(order().documents[0])
+    body.pop("type", None)
+    body["digest"] = text
+    return {**codec.encode(order()), "documents": [body]}
+
+
+@settings(max_examples=150)
+@given(digest_texts, st.integers(1, 3))
+def test_decoding_a_digest_again_reads_it_as_the_first_time(text: object, times: int) -> None:
+    try:
+        expected: Digest | str = Digest.parse(text, path="documents[0].digest")
+    except InputError as err:
+        expected = str(err)
+    for _ in range(times):
+        try:
+            got: Digest | str = (
+                codec.decode(_document_with_digest(text), DeliveryOrder).documents[0].digest
+            )
+        except InputError as err:
+            got = str(err)
+        assert got == expected
+
+
+def test_the_digests_kept_are_bounded() -> None:
+    for n in range(codec._DIGESTS_KEPT + 10):
+        digest = Digest.of(b"%d" % n)
+        assert (
+            codec.decode(_document_with_digest(str(digest)), DeliveryOrder).documents[0].digest
+            == digest
+        )
+        assert len(codec._digests) <= codec._DIGESTS_KEPT
+
+
+# -- records at the top keep their "type" member while decoded --------------------------
+_SAMPLES = [(type(r), codec.encode(r)) for r in sample_records()]
+member_edits = st.tuples(
+    st.sampled_from(range(len(_SAMPLES))),
+    st.sampled_from(["drop", "add", "both", "null"]),
+    st.integers(0, 30),
+    st.sampled_from(["extra", "Type", "type ", "", "zzz", "aaa"]),
+)
+
+
+def _body_outcome(call: Any) -> object:
+    try:
+        return call()
+    except InputError as err:
+        return (type(err), str(err), err.path)
+
+
+@settings(max_examples=150)
+@given(member_edits)
+def test_top_level_members_are_checked_as_in_a_body_without_type(edit: Any) -> None:
+    which, how, at, extra = edit
+    cls, encoded = _SAMPLES[which]
+    obj = dict(encoded)
+    fields = sorted(k for k in obj if k != "type")
+    if how in ("drop", "both"):
+        del obj[fields[at % len(fields)]]
+    if how in ("add", "both"):
+        obj[extra] = None
+    if how == "null":
+        obj[fields[at % len(fields)]] = None
+    body = {k: v for k, v in obj.items() if k != "type"}
+    hook = codec._converter.get_structure_hook(cls)
+    assert _body_outcome(lambda: codec.decode(obj)) == _body_outcome(lambda: hook(body, cls))
+
+
+def test_a_leaf_type_decoder_reads_the_body_without_type() -> None:
+    decode_body = codec._body_decoder(codec._converter.get_structure_hook(Digest), Digest)
+    with pytest.raises(InputError, match=r"^expected 'sha256:' and 64 lowercase hex digits"):
+        decode_body({"type": "example-digest/v1", "value": "sha256:" + "0" * 64})

@@ -86,6 +86,8 @@ _TAG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*/v[1-9][0-9]*\Z", re.ASCII)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _TYPE = "type"
 _MISSING = object()
+# Decoders of records at the top (with their "type" member), filled as hooks are built.
+_tagged_decoders: dict[type[Any], Callable[[dict[str, Any]], Any]] = {}
 
 
 # -- errors ---------------------------------------------------------------------------
@@ -227,8 +229,22 @@ def _structure_enum(obj: object, cls: type[Enum]) -> Enum:
     return member
 
 
+_DIGESTS_KEPT = 4096
+_digests: dict[str, Digest] = {}
+
+
 def _structure_digest(obj: object, _: object) -> Digest:
-    return Digest.parse(obj)
+    # A log names each document's digest again in every event about it: digests already
+    # read are kept (Digest is immutable), a bounded number, forgotten all at once when full.
+    if type(obj) is not str:
+        return Digest.parse(obj)
+    found = _digests.get(obj)
+    if found is None:
+        found = Digest.parse(obj)
+        if len(_digests) >= _DIGESTS_KEPT:
+            _digests.clear()
+        _digests[obj] = found
+    return found
 
 
 def _structure_sealed(obj: object, _: object) -> Sealed:
@@ -321,12 +337,9 @@ def _record_hook_factory(
         )
         names = frozenset(field.name for field in attrs.fields(cls))
         order = tuple(field.name for field in attrs.fields(cls))
+        tagged = names | {_TYPE}
 
-        def structure(obj: object, _: object) -> Any:
-            if type(obj) is not dict:
-                raise InputError("expected a JSON object", got=obj)
-            if obj.keys() != names:
-                _check_members(obj, order)
+        def run(obj: dict[str, Any]) -> Any:
             try:
                 return generated(obj, cls)
             except BaseValidationError as exc:
@@ -335,6 +348,23 @@ def _record_hook_factory(
                 err = _as_input_error(exc)
                 raise err from err.__cause__
 
+        def structure(obj: object, _: object) -> Any:
+            if type(obj) is not dict:
+                raise InputError("expected a JSON object", got=obj)
+            if obj.keys() != names:
+                _check_members(obj, order)
+            return run(obj)
+
+        def structure_tagged(obj: dict[str, Any]) -> Any:
+            # A record at the top, still holding its "type" member, which the generated
+            # function skips as it skips any member that is not a field: no copy without it.
+            if obj.keys() != tagged:
+                body = dict(obj)
+                del body[_TYPE]
+                _check_members(body, order)
+            return run(obj)
+
+        _tagged_decoders[cls] = structure_tagged
         return structure
 
     return factory
@@ -414,7 +444,7 @@ _LEAF_TYPES = (str, int, bool, bytes, datetime, date, Digest, Sealed)
 _tags: dict[type[Any], str] = {}
 _types: dict[str, type[Any]] = {}
 _encoders: dict[type[Any], Callable[[Any], dict[str, Any]]] = {}
-_decoders: dict[type[Any], Callable[[object, object], Any]] = {}
+_decoders: dict[type[Any], Callable[[dict[str, Any]], Any]] = {}
 
 
 def _check_field_type(tp: Any, path: str, seen: set[type[Any]]) -> None:
@@ -453,6 +483,23 @@ def _check_field_type(tp: Any, path: str, seen: set[type[Any]]) -> None:
     )
 
 
+def _body_decoder(
+    hook: Callable[[object, object], Any], cls: type[Any]
+) -> Callable[[dict[str, Any]], Any]:
+    """A decoder that drops the "type" member and hands the rest to ``hook``.
+
+    For a class whose hook is not a record hook (a leaf type such as Digest): those
+    have no decoder for tagged objects of their own.
+    """
+
+    def decode_body(obj: dict[str, Any]) -> Any:
+        body = dict(obj)
+        del body[_TYPE]
+        return hook(body, cls)
+
+    return decode_body
+
+
 def register(cls: type[T], tag: str) -> type[T]:
     """Register a record type under ``tag``, so the codec (and the log) accept it.
 
@@ -488,7 +535,8 @@ def register(cls: type[T], tag: str) -> type[T]:
         )
     # Every field type is one the hooks handle, so building them cannot fail.
     _check_field_type(cls, cls.__name__, set())
-    _decoders[cls] = _converter.get_structure_hook(cls)
+    hook = _converter.get_structure_hook(cls)  # builds the one for tagged objects too
+    _decoders[cls] = _tagged_decoders.get(cls) or _body_decoder(hook, cls)
     _encoders[cls] = _converter.get_unstructure_hook(cls)
     _tags[cls] = tag
     _types[tag] = cls
@@ -556,9 +604,7 @@ def decode(obj: object, as_type: type[Any] | None = None) -> Any:
         raise InputError("unknown record type tag", path=_TYPE, got=tag)
     if as_type is not None and cls is not as_type:
         raise InputError(f"expected {tag_of(as_type)!r}", path=_TYPE, got=tag)
-    body = dict(obj)
-    del body[_TYPE]
-    return _decoders[cls](body, cls)
+    return _decoders[cls](obj)
 
 
 def dumps(record: object) -> bytes:

@@ -29,10 +29,15 @@ from legaldelivery.errors import InputError
 __all__ = ["format_instant", "parse_instant", "to_utc"]
 
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z", re.ASCII)
+_UTC = timezone.utc
+_from_isoformat = datetime.fromisoformat
 
 
 def to_utc(value: object, *, path: str | None = None) -> datetime:
     """Return ``value`` as an aware UTC datetime; raise :class:`InputError` otherwise."""
+    if type(value) is datetime and value.tzinfo is _UTC and not value.fold:
+        # Already what the slow path would build (fold 0 included): reuse it.
+        return value
     if not isinstance(value, datetime):
         raise InputError("expected a timezone-aware datetime", path=path, got=value)
     offset = value.utcoffset()
@@ -68,8 +73,24 @@ def parse_instant(text: object, *, path: str | None = None) -> datetime:
         raise InputError(
             "expected a UTC instant 'YYYY-MM-DDTHH:MM:SS.ffffffZ'", path=path, got=text
         )
+    # The C parser reads this fixed form about ten times faster than int() per field.
+    # It is only trusted to accept: whatever it refuses is read field by field below,
+    # which decides and words the error. Hour 24 never reaches it, since newer Pythons
+    # read ISO 8601's "24:00" as the next day's midnight, which this format does not allow.
+    if text[11:13] < "24":
+        try:
+            parsed = _from_isoformat(text[:26] + "+00:00")
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo is _UTC else parsed.replace(tzinfo=_UTC)
+    return _parse_fields(text, path)
+
+
+def _parse_fields(text: str, path: str | None) -> datetime:
+    """``text`` (of the instant form) read field by field: the reference reading."""
     try:
-        parsed = datetime(
+        return datetime(
             int(text[0:4]),
             int(text[5:7]),
             int(text[8:10]),
@@ -77,7 +98,7 @@ def parse_instant(text: object, *, path: str | None = None) -> datetime:
             int(text[14:16]),
             int(text[17:19]),
             int(text[20:26]),
+            tzinfo=_UTC,
         )
     except ValueError as exc:
         raise InputError("not a valid calendar instant", path=path, got=text) from exc
-    return parsed.replace(tzinfo=timezone.utc)

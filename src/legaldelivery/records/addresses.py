@@ -176,6 +176,18 @@ def check_channel(value: Any, path: str) -> None:
         )
 
 
+def _channel_accepts(value: Any) -> bool:
+    return type(value) is str and (value in _KINDS or _OTHER.match(value) is not None)
+
+
+def _channel_validator(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not _channel_accepts(value):
+        check_channel(value, attribute.name)
+
+
+_checks.quicken(check_channel, _channel_accepts, _channel_validator)
+
+
 def _check_handle(instance: Address, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, Sealed):
         return

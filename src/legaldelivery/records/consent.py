@@ -104,7 +104,7 @@ def _scope(instance: Consent, attribute: attrs.Attribute[Any], value: Any) -> No
         _checks.fail(attribute.name, "a consent must name channel kinds or addresses")
 
 
-_channels = _checks.tuple_of(check_channel, max_len=50, key=lambda c: c, what="channel kinds")
+_channels = _checks.tuple_of(check_channel, max_len=50, key=_checks.itself, what="channel kinds")
 _addresses = _checks.tuple_of(
     _checks.instance_of(Address, "an Address"),
     max_len=50,
@@ -112,7 +112,11 @@ _addresses = _checks.tuple_of(
     what="addresses",
 )
 _document_kinds = _checks.tuple_of(
-    _checks.member_of(DocumentKind), min_len=1, max_len=20, key=lambda k: k, what="document kinds"
+    _checks.member_of(DocumentKind),
+    min_len=1,
+    max_len=20,
+    key=_checks.itself,
+    what="document kinds",
 )
 
 

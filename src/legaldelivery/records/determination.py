@@ -82,20 +82,24 @@ def _nothing_without_service(
         _checks.fail(attribute.name, "required when there is a time of service")
 
 
+_optional_presumption = _checks.optional(_checks.member_of(Presumption))
+_deadline_list = _checks.tuple_of(
+    _checks.instance_of(Deadline, "a Deadline"),
+    max_len=50,
+    key=lambda d: d.name,
+    what="deadlines (unique by name)",
+)
+
+
 def _presumption(
     instance: ServiceDetermination, attribute: attrs.Attribute[Any], value: Any
 ) -> None:
-    _checks.optional(_checks.member_of(Presumption))(value, attribute.name)
+    _optional_presumption(value, attribute.name)
     _nothing_without_service(instance, attribute, value)
 
 
 def _deadlines(instance: ServiceDetermination, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _checks.tuple_of(
-        _checks.instance_of(Deadline, "a Deadline"),
-        max_len=50,
-        key=lambda d: d.name,
-        what="deadlines (unique by name)",
-    )(value, attribute.name)
+    _deadline_list(value, attribute.name)
     served = instance.time_of_service
     if served is None and value:
         _checks.fail(attribute.name, "no deadline runs when there is no time of service")

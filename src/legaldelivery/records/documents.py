@@ -50,6 +50,18 @@ def media_type(value: Any, path: str) -> None:
         _checks.fail(path, "expected a lower-case media type such as 'application/pdf'", value)
 
 
+def _media_type_accepts(value: Any) -> bool:
+    return type(value) is str and _MEDIA_TYPE.match(value) is not None
+
+
+def _media_type_validator(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if type(value) is not str or _MEDIA_TYPE.match(value) is None:
+        media_type(value, attribute.name)
+
+
+_checks.quicken(media_type, _media_type_accepts, _media_type_validator)
+
+
 def _digest_stream(chunks: Iterable[bytes]) -> tuple[Digest, int]:
     h = hashlib.sha256()
     size = 0

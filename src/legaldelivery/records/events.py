@@ -237,10 +237,20 @@ class DocumentPart:
         )
 
 
+_optional_grade = _checks.optional(_checks.member_of(EvidenceGrade))
+_GRADES_OF_KIND = {kind: kind.grades for kind in EventKind}
+
+
 def _grade(instance: EvidenceEvent, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _checks.optional(_checks.member_of(EvidenceGrade))(value, attribute.name)
+    # Quick accept: a grade (or None) the event's kind allows. Anything else is checked
+    # again below, in the order that words the error.
+    if (value is None or type(value) is EvidenceGrade) and value in _GRADES_OF_KIND.get(
+        instance.kind, ()
+    ):
+        return
+    _optional_grade(value, attribute.name)
     allowed = instance.kind.grades
-    if value not in allowed:
+    if value not in allowed:  # pragma: no branch -- the quick test took every allowed grade
         names = sorted("none" if g is None else g.value for g in allowed)
         _checks.fail(
             attribute.name,

@@ -32,11 +32,12 @@ KEY_ALGORITHMS: tuple[KeyAlgorithm, ...] = ("ed25519", "ecdsa-p256")
 
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}\Z", re.ASCII)
 _reason = _checks.on_field(_checks.line(_checks.CITATION_MAX))
+_key_name_chars = _checks.identifier(255)
 
 
 def _key_name(value: Any, path: str) -> None:
     """A C2SP signed-note key name: non-empty, no Unicode space, no '+'."""
-    _checks.identifier(255)(value, path)
+    _key_name_chars(value, path)
     if "+" in value:
         _checks.fail(path, "a key name must not contain '+' (C2SP signed-note)", value)
 

@@ -19,8 +19,11 @@ from legaldelivery.records.parties import Case, Party, PartyRole
 __all__ = ["DeliveryOrder"]
 
 
+_party = _checks.instance_of(Party, "a Party")
+
+
 def _sender(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _checks.instance_of(Party, "a Party")(value, attribute.name)
+    _party(value, attribute.name)
     if value.role is not PartyRole.COURT:
         _checks.fail(
             f"{attribute.name}.role", "the sender of service is the court", value.role.value
@@ -28,7 +31,7 @@ def _sender(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
 
 
 def _recipient(instance: DeliveryOrder, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _checks.instance_of(Party, "a Party")(value, attribute.name)
+    _party(value, attribute.name)
     if value.party_id == instance.sender.party_id:
         _checks.fail(
             f"{attribute.name}.party_id",

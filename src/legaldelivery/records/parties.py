@@ -50,7 +50,20 @@ def personal(check: _checks.Check) -> _checks.Check:
         if not isinstance(value, Sealed):
             check(value, path)
 
-    return run
+    inner = _checks.on_field(check)
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, Sealed):
+            inner(instance, attribute, value)
+
+    inner_accepts = _checks.accepts_of(check)
+    if inner_accepts is None:
+        return _checks.quicken(run, None, validate)
+
+    def accepts(value: Any) -> bool:
+        return isinstance(value, Sealed) or inner_accepts(value)
+
+    return _checks.quicken(run, accepts, validate)
 
 
 @attrs.frozen(kw_only=True)

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 _document_ids = _checks.on_field(
-    _checks.tuple_of(_checks.identifier(), key=lambda d: d, what="document ids")
+    _checks.tuple_of(_checks.identifier(), key=_checks.itself, what="document ids")
 )
 
 
@@ -227,8 +227,11 @@ class FallbackMethod(Enum):
     OTHER = "other"
 
 
+_optional_address_check = _checks.optional(_checks.instance_of(Address, "an Address"))
+
+
 def _to_address(instance: Fallback, attribute: attrs.Attribute[Any], value: Any) -> None:
-    _checks.optional(_checks.instance_of(Address, "an Address"))(value, attribute.name)
+    _optional_address_check(value, attribute.name)
     another = instance.method is FallbackMethod.ANOTHER_CHANNEL
     if another and value is None:
         _checks.fail(attribute.name, "falling back to another channel needs the address")
