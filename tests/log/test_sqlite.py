@@ -918,3 +918,150 @@ def test_a_batch_entry_with_the_wrong_number_is_refused(log: EvidenceLog, seq: o
     with pytest.raises(InputError, match="batch entry must have seq 3"):
         store.append_batch(renumbered)
     assert store.size() == 3
+
+
+# -- the append path's checks and caches --------------------------------------------
+
+
+def _honest_batch(size: int, count: int) -> AppendBatch:
+    """Entries ``size .. size + count - 1`` with the subtree hashes they complete."""
+    datas = [f"entry {i}".encode() for i in range(size + count)]
+    nodes = {
+        (level, index): digest
+        for (level, index), digest in _perfect_subtrees(datas).items()
+        if ((index + 1) << level) - 1 >= size
+    }
+    entries = [(seq, datas[seq]) for seq in range(size, size + count)]
+    return AppendBatch(entries=entries, nodes=nodes, last_time=T0, last_signer="0" * 64)
+
+
+_MUTATIONS = [
+    "none",
+    "renumber",
+    "seq-as-text",
+    "seq-as-bool",
+    "data-as-bytearray",
+    "drop-node",
+    "extra-node",
+    "short-hash",
+    "long-hash",
+    "bytearray-hash",
+    "memoryview-hash",
+    "text-hash",
+    "wrong-leaf",
+    "wrong-inner-node",
+    "swap-entries",
+    "drop-entry",
+]
+
+
+def _mutated(batch: AppendBatch, mutation: str, pick: int, size: int) -> AppendBatch:
+    entries = list(batch.entries)
+    nodes: dict[tuple[int, int], object] = dict(batch.nodes)
+    keys = sorted(nodes)
+    key = keys[pick % len(keys)] if keys else (0, size)
+    at = pick % len(entries) if entries else 0
+    if mutation == "renumber" and entries:
+        entries[at] = (entries[at][0] + 1 + pick % 3, entries[at][1])
+    elif mutation == "seq-as-text" and entries:
+        entries[at] = (str(entries[at][0]), entries[at][1])
+    elif mutation == "seq-as-bool" and entries:
+        entries[at] = (entries[at][0] == 1, entries[at][1])
+    elif mutation == "data-as-bytearray" and entries:
+        entries[at] = (entries[at][0], bytearray(entries[at][1]))
+    elif mutation == "drop-node" and keys:
+        del nodes[key]
+    elif mutation == "extra-node":
+        # Anywhere: in the batch's range, before it, after it, or at an odd level.
+        nodes[(pick % 4, (size + pick) // (1 + pick % 3))] = bytes(32)
+    elif mutation == "short-hash" and keys:
+        nodes[key] = bytes(nodes[key])[:31]  # type: ignore[arg-type]
+    elif mutation == "long-hash" and keys:
+        nodes[key] = bytes(nodes[key]) + b"\x00"  # type: ignore[arg-type]
+    elif mutation == "bytearray-hash" and keys:
+        nodes[key] = bytearray(nodes[key])  # type: ignore[arg-type]
+    elif mutation == "memoryview-hash" and keys:
+        nodes[key] = memoryview(bytes(nodes[key]))  # type: ignore[arg-type]
+    elif mutation == "text-hash" and keys:
+        nodes[key] = "a" * 32
+    elif mutation == "wrong-leaf" and entries:
+        nodes[(0, entries[at][0])] = merkle.leaf_hash(b"something else")
+    elif mutation == "wrong-inner-node" and keys:
+        # A store cannot tell a wrong inner hash from a right one (it would need the
+        # frontier): both checks must accept it alike; the audit finds the bad root.
+        nodes[key] = bytes(32) if key[0] else nodes[key]
+    elif mutation == "swap-entries" and len(entries) > 1:
+        entries[0], entries[-1] = entries[-1], entries[0]
+    elif mutation == "drop-entry" and entries:
+        del entries[at]
+    return attrs.evolve(batch, entries=entries, nodes=nodes)
+
+
+def _outcome(check: object, size: int, batch: AppendBatch) -> tuple[str, object]:
+    try:
+        return "accepted", check(size, batch)  # type: ignore[operator]
+    except InputError as exc:
+        return "refused", str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    size=st.integers(0, 70),
+    count=st.integers(0, 6),
+    mutation=st.sampled_from(_MUTATIONS),
+    pick=st.integers(0, 1000),
+)
+def test_the_fast_batch_check_decides_as_the_rule_by_rule_one(
+    size: int, count: int, mutation: str, pick: int
+) -> None:
+    from legaldelivery.log.sqlite import _checked_batch, _checked_batch_slowly
+
+    batch = _mutated(_honest_batch(size, count), mutation, pick, size)
+    fast = _outcome(_checked_batch, size, batch)
+    slow = _outcome(_checked_batch_slowly, size, batch)
+    if slow[0] == "refused":
+        assert fast == slow
+        return
+    assert fast[0] == "accepted"
+    rows, nodes = fast[1]  # type: ignore[misc]
+    assert rows == slow[1]
+    assert all(type(seq) is int and type(data) is bytes for seq, _, data in rows)
+    assert nodes == {key: bytes(digest) for key, digest in batch.nodes.items()}
+    assert all(type(digest) is bytes for digest in nodes.values())
+    if mutation in ("none", "wrong-inner-node", "data-as-bytearray", "seq-as-bool"):
+        # Honest batches, and the harmless variations of them, are taken.
+        assert len(rows) == count
+    # Each row holds its entry's completed subtree hashes, leaf first, and nothing else.
+    for seq, hashes, data in rows:
+        levels = ((seq + 1) & -(seq + 1)).bit_length()
+        assert len(hashes) == 32 * levels
+        assert hashes[:32] == merkle.leaf_hash(data)
+
+
+def test_the_node_cache_keeps_the_frontier_and_stays_bounded(log_path: Path) -> None:
+    """Past its bound the cache is cut back to the frontier; node reads stay right."""
+    from legaldelivery.log.sqlite import _NODE_CACHE_LIMIT
+
+    store = SqliteStore.create(log_path, origin=ORIGIN)
+    statements: list[str] = []
+    try:
+        size = 0
+        # 1500 entries complete about 3000 nodes: the third batch passes the bound of 4096.
+        for count in (1500, 1500, 1500, 7, 1):
+            batch = _honest_batch(size, count)
+            store.append_batch(lambda head, inner, b=batch: (b, None))
+            size += count
+            store.connection.set_trace_callback(statements.append)
+            frontier = store.get_nodes(merkle.frontier_nodes(size))
+            store.connection.set_trace_callback(None)
+            # What the next append and a checkpoint read is known without a query ...
+            assert statements == []
+            # ... and a long-running writer holds a bounded number of hashes.
+            assert len(store._node_cache) <= _NODE_CACHE_LIMIT
+            assert merkle.MerkleAccumulator.restore(
+                size, [frontier[key] for key in merkle.frontier_nodes(size)]
+            ).root() == merkle.root_hash([f"entry {i}".encode() for i in range(size)])
+        expected = _perfect_subtrees([f"entry {i}".encode() for i in range(size)])
+        assert store.get_nodes(list(expected)) == expected
+    finally:
+        store.close()

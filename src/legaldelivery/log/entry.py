@@ -58,6 +58,9 @@ MAX_SEQ = 2**53 - 1
 MAX_ENTRY_BYTES = 16 << 20
 
 
+_b64 = binascii.b2a_base64
+
+
 def entry_hash(data: bytes) -> str:
     """The chain hash of an entry: lowercase hex SHA-256 of its full canonical bytes."""
     return hashlib.sha256(data).hexdigest()
@@ -323,7 +326,16 @@ class EntrySigner:
     .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("_head", "_origin", "_sign", "_signer", "_tail", "_time", "_time_text")
+    __slots__ = (
+        "_head",
+        "_origin",
+        "_sign",
+        "_signer",
+        "_tail",
+        "_tail_head",
+        "_time",
+        "_time_text",
+    )
 
     def __init__(self, *, origin: str, signer: Signer, time: datetime) -> None:
         self._origin = origin
@@ -331,20 +343,17 @@ class EntrySigner:
         self._sign = signer.sign
         self._head = b'{"format":' + _json_string(ENTRY_FORMAT) + b',"origin":'
         self._head += _json_string(origin) + b',"prev":'
+        # "signature" sorts before "signer": the tail is the same in both byte forms.
+        self._tail_head = b',"signer":' + _json_string(self._signer) + b',"time":"'
         self._set_time(time)
 
     def _set_time(self, time: datetime) -> None:
-        self._time_text = format_instant(time)
+        text = format_instant(time)
+        self._time_text = text
         # The plain UTC datetime that parse_instant gives back for that text.
         self._time = to_utc(time)
-        # "signature" sorts before "signer": the tail is the same in both byte forms.
-        self._tail = (
-            b',"signer":'
-            + _json_string(self._signer)
-            + b',"time":'
-            + _json_string(self._time_text)
-            + b"}"
-        )
+        # An instant's text is digits and "-:.TZ": its JSON string is itself, quoted.
+        self._tail = self._tail_head + text.encode("ascii") + b'"}'
 
     def at(self, time: datetime) -> EntrySigner:
         """The same origin and key for a batch at another entry ``time``.
@@ -362,6 +371,7 @@ class EntrySigner:
         twin._signer = self._signer
         twin._sign = self._sign
         twin._head = self._head
+        twin._tail_head = self._tail_head
         twin._set_time(time)
         return twin
 
@@ -380,11 +390,11 @@ class EntrySigner:
 
         An entry longer than :data:`MAX_ENTRY_BYTES` is refused: no reader would accept it.
         """
-        middle = self._middle(seq, prev, record)
-        signature = self._sign(self._head + middle + self._tail)
+        front = self._head + self._middle(seq, prev, record)
+        tail = self._tail
+        signature = self._sign(front + tail)
         # Standard base64 never needs a JSON escape: its canonical string is itself, quoted.
-        member = b',"signature":"' + base64.b64encode(signature) + b'"'
-        data = self._head + middle + member + self._tail
+        data = front + b',"signature":"' + _b64(signature, newline=False) + b'"' + tail
         if len(data) > MAX_ENTRY_BYTES:
             raise InputError(
                 f"an entry is at most {MAX_ENTRY_BYTES} bytes; with this record it would "

@@ -41,6 +41,20 @@ def system_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_ROTATION_TAG = codec.tag_of(KeyRotation)
+
+
+def _refuse_key_event(record: object, path: str) -> None:
+    if isinstance(record, (KeyRotation, KeyRevocation)):
+        # A key event changes who may sign: it must come from rotate_key(), which also
+        # switches this writer's key, never from a plain append.
+        raise InputError(
+            f"{type(record).__name__} records are written by rotate_key() or "
+            "revoke_key(), not appended directly",
+            path=path,
+        )
+
+
 def _check_origin(origin: object) -> str:
     if (
         not isinstance(origin, str)
@@ -247,7 +261,9 @@ class EvidenceLog:
 
     def append(self, record: Any, *, time: datetime | None = None) -> LogEntry:
         """Append one record; return its signed entry once it is committed."""
-        return self.append_many([record], time=time)[0]
+        self._require_signer()
+        _refuse_key_event(record, "records[0]")
+        return self._append_encoded([record], time=time)[0]
 
     def append_many(
         self, records: Iterable[Any], *, time: datetime | None = None
@@ -256,14 +272,7 @@ class EvidenceLog:
         self._require_signer()
         records = list(records)
         for i, record in enumerate(records):
-            if isinstance(record, (KeyRotation, KeyRevocation)):
-                # A key event changes who may sign: it must come from rotate_key(), which
-                # also switches this writer's key, never from a plain append.
-                raise InputError(
-                    f"{type(record).__name__} records are written by rotate_key() or "
-                    "revoke_key(), not appended directly",
-                    path=f"records[{i}]",
-                )
+            _refuse_key_event(record, f"records[{i}]")
         return self._append_encoded(records, time=time)
 
     def _append_encoded(self, records: list[Any], *, time: datetime | None) -> list[LogEntry]:
@@ -276,24 +285,34 @@ class EvidenceLog:
         def prepare(
             head: Head, store: EntryStore
         ) -> tuple[AppendBatch, tuple[list[LogEntry], merkle.MerkleAccumulator]]:
-            self._check_signer(head, store)
+            size = head.size
+            if self._key_checked_at != size:
+                self._check_signer(head, store)
             # Entry times never go backwards: a clock step back (NTP) is absorbed here, and
             # the event's own time stays in its record.
-            when = stamp if head.last_time is None or stamp >= head.last_time else head.last_time
+            last_time = head.last_time
+            when = stamp if last_time is None or stamp >= last_time else last_time
             prev = head.last_hash or GENESIS_PREV
-            tree = self._tree_at(head.size)
+            tree = self._tree_at(size)
             batch_signer = self._entry_signer(store.origin, signer, when)
             sign, leaf_hash, grow = batch_signer.sign, merkle.leaf_hash, tree.append_returning_nodes
             built: list[LogEntry] = []
+            rows: list[tuple[int, bytes]] = []
             nodes: dict[NodeKey, bytes] = {}
-            for seq, rec in enumerate(encoded, head.size):
+            last = size + len(encoded) - 1
+            for seq, rec in enumerate(encoded, size):
                 entry = sign(seq=seq, prev=prev, record=rec)
-                prev = entry_hash(entry.data)
-                for level, index, digest in grow(leaf_hash(entry.data)):
+                data = entry.data
+                if seq != last:
+                    # The last entry's hash is the next batch's prev: the store works it
+                    # out for its head, and LogEntry.hash on demand.
+                    prev = entry_hash(data)
+                for level, index, digest in grow(leaf_hash(data)):
                     nodes[level, index] = digest
                 built.append(entry)
+                rows.append((seq, data))
             batch = AppendBatch(
-                entries=[(e.seq, e.data) for e in built],
+                entries=rows,
                 nodes=nodes,
                 last_time=when,
                 last_signer=batch_signer.fingerprint,
@@ -303,7 +322,7 @@ class EvidenceLog:
         entries, tree = self._store.append_batch(prepare)
         # Committed: the next append in this process starts from this tree, not from a read.
         self._tree = tree
-        self._after_append(entries)
+        self._after_append(entries[-1])
         return entries
 
     def _entry_signer(self, origin: str, signer: Signer, when: datetime) -> EntrySigner:
@@ -469,9 +488,8 @@ class EvidenceLog:
             history.read(self._store, size)
         return history
 
-    def _after_append(self, entries: list[LogEntry]) -> None:
-        last = entries[-1]
-        if last.record_type == codec.tag_of(KeyRotation):
+    def _after_append(self, last: LogEntry) -> None:
+        if last.record.get("type") == _ROTATION_TAG:
             # We rotated away from our own key: nothing more may be signed with it.
             self._key_checked_at = None
         else:
@@ -484,7 +502,7 @@ class EvidenceLog:
             return
         last = LogEntry.parse(store.read_entry(head.size - 1), where=f"entry {head.size - 1}")
         allowed = last.signer
-        if last.record_type == codec.tag_of(KeyRotation):
+        if last.record_type == _ROTATION_TAG:
             rotation = codec.decode(last.record)
             assert isinstance(rotation, KeyRotation)
             allowed = rotation.new_fingerprint

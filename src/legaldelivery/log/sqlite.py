@@ -15,7 +15,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -51,6 +51,7 @@ _NODE_CHUNK = 400
 # Entries per read while streaming: short read transactions never hold back checkpoints.
 _ENTRY_CHUNK = 512
 _INSERT_ENTRY = "INSERT INTO entries (seq, hashes, data) VALUES (?, ?, ?)"
+_MAX_SEQ = "SELECT max(seq) FROM entries"
 # Node hashes remembered between commits (stored nodes never change, so they never go stale).
 _NODE_CACHE_LIMIT = 4096
 
@@ -592,22 +593,25 @@ class SqliteStore(EntryStore):
 
     def size(self) -> int:
         with self._lock:
-            row = self._query("SELECT max(seq) FROM entries", ()).fetchone()
+            row = self._query(_MAX_SEQ, ()).fetchone()
         return 0 if row[0] is None else int(row[0]) + 1
 
     def head(self) -> Head:
         with self._lock:
             return self._read_head()
 
-    def _read_head(self) -> Head:
-        row = self._query("SELECT max(seq) FROM entries", ()).fetchone()
-        if row[0] is None:
-            return Head(size=0, last_hash=None, last_time=None, last_signer=None)
-        seq = int(row[0])
+    def _read_head(self, cursor: sqlite3.Cursor | None = None) -> Head:
+        if cursor is None:
+            last = self._query(_MAX_SEQ, ()).fetchone()[0]
+        else:
+            last = cursor.execute(_MAX_SEQ).fetchone()[0]
         cached = self._head_cache
-        if cached is not None and cached.size == seq + 1:
+        if cached is not None and last is not None and cached.size == last + 1:
             # Entries only append: the same size means the same last entry.
             return cached
+        if last is None:
+            return Head(size=0, last_hash=None, last_time=None, last_signer=None)
+        seq = int(last)
         data = self.read_entry(seq)
         entry = LogEntry.parse(data, where=f"entry {seq}")
         head = Head(
@@ -692,27 +696,25 @@ class SqliteStore(EntryStore):
     def append_batch(self, prepare: Callable[[Head, EntryStore], tuple[AppendBatch, T]]) -> T:
         if self._read_only:
             raise InputError("this store was opened read_only", path=str(self._path))
-        where = str(self._path)
         with self._lock:
             conn = self._live()
             try:
+                # One cursor for the transaction's statements: each conn.execute makes one.
+                cursor = conn.cursor()
                 # IMMEDIATE takes the write lock now, so the head read below cannot go stale.
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise _database_error(exc, where, "cannot append") from exc
-            try:
-                head = self._read_head()
+                cursor.execute("BEGIN IMMEDIATE")
+                head = self._read_head(cursor)
                 batch, result = prepare(head, self)
-                rows = _checked_batch(head.size, batch)
+                rows, nodes = _checked_batch(head.size, batch)
                 if len(rows) == 1:
                     # A durable single append: execute() spares executemany's iterator.
-                    conn.execute(_INSERT_ENTRY, rows[0])
+                    cursor.execute(_INSERT_ENTRY, rows[0])
                 elif rows:
-                    conn.executemany(_INSERT_ENTRY, rows)
-                conn.execute("COMMIT")
+                    cursor.executemany(_INSERT_ENTRY, rows)
+                cursor.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback(conn)
-                raise _database_error(exc, where, "cannot append") from exc
+                raise _database_error(exc, str(self._path), "cannot append") from exc
             except BaseException:
                 self._rollback(conn)
                 raise
@@ -724,12 +726,20 @@ class SqliteStore(EntryStore):
                     last_time=batch.last_time,
                     last_signer=batch.last_signer,
                 )
-                self._remember_frontier(last_seq + 1, batch)
+                self._remember_nodes(last_seq + 1, nodes)
             return result
 
-    def _remember_frontier(self, size: int, batch: AppendBatch) -> None:
-        """Keep just the committed frontier's hashes: what the next append will read."""
+    def _remember_nodes(self, size: int, nodes: Mapping[NodeKey, bytes]) -> None:
+        """Keep the hashes just committed: the next append and checkpoint read the frontier.
+
+        The cache only grows by what each commit adds until it passes its limit, and is
+        then cut back to the frontier of ``size`` -- so a commit costs one dict update,
+        not a walk over the frontier.
+        """
         known = self._node_cache
+        known.update(nodes)
+        if len(known) <= _NODE_CACHE_LIMIT:
+            return
         frontier: dict[NodeKey, bytes] = {}
         rest = size
         while rest:
@@ -737,9 +747,9 @@ class SqliteStore(EntryStore):
             level = (rest & -rest).bit_length() - 1
             rest &= rest - 1
             key = (level, (size >> level) - 1)
-            digest = batch.nodes.get(key) or known.get(key)
+            digest = known.get(key)
             if digest is not None:
-                frontier[key] = bytes(digest)
+                frontier[key] = digest
         self._node_cache = frontier
 
     def _rollback(self, conn: sqlite3.Connection) -> None:
@@ -760,9 +770,12 @@ class SqliteStore(EntryStore):
         return f"SqliteStore({str(self._path)!r}, origin={self._origin!r})"
 
 
-def _checked_batch(size: int, batch: AppendBatch) -> list[tuple[int, bytes, bytes]]:
-    """The batch's rows ``(seq, hashes, data)``, once it is shown to extend a log of
-    ``size`` entries exactly: every subtree hash the entries complete, and no other."""
+def _checked_batch(
+    size: int, batch: AppendBatch
+) -> tuple[list[tuple[int, bytes, bytes]], Mapping[NodeKey, bytes]]:
+    """The batch's rows ``(seq, hashes, data)`` and its node hashes as bytes, once it is
+    shown to extend a log of ``size`` entries exactly: every subtree hash the entries
+    complete, and no other, each leaf hash that of its entry's bytes."""
     stored = batch.nodes
     leaf_hash = merkle.leaf_hash
     rows: list[tuple[int, bytes, bytes]] = []
@@ -770,25 +783,34 @@ def _checked_batch(size: int, batch: AppendBatch) -> list[tuple[int, bytes, byte
     for seq, (given, data) in enumerate(batch.entries, size):
         if type(given) is not int or given != seq or type(data) is not bytes:
             break
-        parts = []
-        for level in range(_completed_levels(seq)):
-            digest = stored.get((level, ((seq + 1) >> level) - 1))
+        # Entry seq completes the subtrees at levels 0 .. ctz(seq + 1), each the one
+        # whose last leaf it is: index ((seq + 1) >> level) - 1.
+        end = seq + 1
+        digest = stored.get((0, seq))
+        if type(digest) is not bytes or digest != leaf_hash(data):
+            break
+        hashes = digest
+        level = 1
+        while not end & 1:
+            end >>= 1
+            digest = stored.get((level, end - 1))
             if type(digest) is not bytes or len(digest) != 32:
                 break
-            parts.append(digest)
+            hashes += digest
+            level += 1
         else:
-            if parts[0] == leaf_hash(data):
-                rows.append((seq, b"".join(parts), data))
-                carried += len(parts)
-                continue
+            rows.append((seq, hashes, data))
+            carried += level
+            continue
         break
     else:
         # Each entry found every node it completes; as many nodes as that in all means
         # the batch carries no other.
         if carried == len(stored):
-            return rows
+            return rows, stored
     # Something is wrong, or only unusual (bytearray hashes): check it all the long way.
-    return _checked_batch_slowly(size, batch)
+    rows = _checked_batch_slowly(size, batch)
+    return rows, {key: bytes(digest) for key, digest in stored.items()}
 
 
 def _checked_batch_slowly(size: int, batch: AppendBatch) -> list[tuple[int, bytes, bytes]]:
