@@ -56,6 +56,12 @@ class LegalDeliveryError(Exception):
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled (to cross a process boundary, e.g. from an audit worker) as the message
+        # already formatted and every attribute as it is: subclasses' __init__ take other
+        # arguments (findings, evidence, a reason code), so unpickling must not call it.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
     def diagnostics(self) -> str:
         """A longer, human-readable explanation, including any chained cause."""
         lines = [f"{type(self).__name__}: {self}"]
@@ -64,6 +70,16 @@ class LegalDeliveryError(Exception):
             lines.append(f"  caused by {type(cause).__name__}: {cause}")
             cause = cause.__cause__
         return "\n".join(lines)
+
+
+def _restore(
+    cls: type[LegalDeliveryError], args: tuple[object, ...], state: dict[str, object]
+) -> LegalDeliveryError:
+    """An error as it was pickled, rebuilt without calling its ``__init__``."""
+    err = cls.__new__(cls, *args)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 class InputError(LegalDeliveryError, ValueError):
