@@ -402,7 +402,7 @@ def test_a_batch_whose_nodes_do_not_match_its_bytes_is_refused(
         )
         return batch, None
 
-    with pytest.raises(InputError, match="Merkle nodes do not match"):
+    with pytest.raises(InputError, match="leaf hash of entry 2 does not match its bytes"):
         log.store.append_batch(prepare)
 
     def newline(head: Head, store: EntryStore) -> tuple[AppendBatch, None]:

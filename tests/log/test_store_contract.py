@@ -2,7 +2,8 @@
 
 The tests drive stores through ``append_batch`` with entries built here (signed with a
 test key, chained by hand) and compare what the stores hand back with the pure Merkle
-functions, which know nothing about stores.
+functions, which know nothing about stores. ``test_postgres.py`` runs every test here
+that takes the ``store`` fixture against PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +26,7 @@ from legaldelivery.log.entry import GENESIS_PREV, build_entry, entry_hash
 from legaldelivery.log.jsonl import JsonlStore
 from legaldelivery.log.memory import MemoryStore
 from legaldelivery.log.sqlite import SqliteStore
-from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey
+from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey, check_batch
 
 ORIGIN = "court.example/store-contract"
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -223,6 +225,80 @@ def test_a_batch_at_the_wrong_position_is_refused(store: EntryStore, shift: int)
     with pytest.raises(InputError, match="seq"):
         store.append_batch(prepare)
     assert list(store.iter_entries()) == datas
+
+
+# Bad batches for a store holding entries 0..2, each one change to the honest batch of
+# entries 3 and 4 (which complete the nodes (0, 3), (1, 1), (2, 0) and (0, 4)), with the
+# message every store must refuse it with.
+BAD_BATCHES = {
+    "renumbered": "seq: batch entry must have seq 4 (got 5)",
+    "seq as text": "seq: batch entry must have seq 3 (got '3')",
+    "data as text": "data: batch entry 4 must hold bytes, not str",
+    "missing node": "nodes: the batch completes 4 Merkle nodes but carries 3",
+    "extra node": "nodes: node (0, 5) is not completed by entries 3..4",
+    "node out of range": "nodes: node (0, 2) is not completed by entries 3..4",
+    "node far out of range": "nodes: node (64, 0) is not completed by entries 3..4",
+    "31-byte hash": "nodes: node (2, 0): expected a 32-byte SHA-256 hash",
+    "33-byte hash": "nodes: node (0, 3): expected a 32-byte SHA-256 hash",
+    "wrong leaf hash": "nodes: the leaf hash of entry 4 does not match its bytes",
+    "nodes without entries": "nodes: node (0, 3) is not completed by entries 3..2",
+}
+
+
+def spoiled(batch: AppendBatch, bad: str) -> AppendBatch:
+    """The honest batch of entries 3 and 4 with the change ``bad`` names."""
+    entries: list[tuple[object, object]] = list(batch.entries)
+    nodes: dict[NodeKey, object] = dict(batch.nodes)
+    if bad == "renumbered":
+        entries[1] = (5, entries[1][1])
+    elif bad == "seq as text":
+        entries[0] = ("3", entries[0][1])
+    elif bad == "data as text":
+        entries[1] = (4, "{}")
+    elif bad == "missing node":
+        del nodes[1, 1]
+    elif bad == "extra node":
+        nodes[0, 5] = bytes(32)
+    elif bad == "node out of range":
+        del nodes[0, 4]
+        nodes[0, 2] = bytes(32)
+    elif bad == "node far out of range":
+        nodes[64, 0] = bytes(32)
+    elif bad == "31-byte hash":
+        nodes[2, 0] = bytes(31)
+    elif bad == "33-byte hash":
+        nodes[0, 3] = bytes(33)
+    elif bad == "wrong leaf hash":
+        nodes[0, 4] = merkle.leaf_hash(b"other bytes")
+    else:
+        assert bad == "nodes without entries"
+        entries.clear()
+    return attrs.evolve(batch, entries=entries, nodes=nodes)
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_BATCHES))
+def test_every_store_refuses_a_bad_batch_with_the_same_message(store: EntryStore, bad: str) -> None:
+    datas = append(store, ["a", "b", "c"])
+    message = BAD_BATCHES[bad]
+    made: list[AppendBatch] = []
+
+    def prepare(head: Head, inner: EntryStore) -> tuple[AppendBatch, None]:
+        made.append(spoiled(prepare_for(["d", "e"])(head, inner)[0], bad))
+        return made[-1], None
+
+    with pytest.raises(InputError) as caught:
+        store.append_batch(prepare)
+    assert str(caught.value) == message
+    # The message is check_batch's own: the stores keep no rules of their own.
+    with pytest.raises(InputError) as by_the_rules:
+        check_batch(3, made[0])
+    assert str(by_the_rules.value) == message
+    # Nothing was written, and the store takes the honest batch next.
+    assert store.size() == 3
+    assert list(store.iter_entries()) == datas
+    assert store.get_nodes(all_keys(3)) == expected_nodes(datas)
+    datas += append(store, ["d", "e"])
+    assert store.get_nodes(all_keys(5)) == expected_nodes(datas)
 
 
 def test_writer_threads_form_one_chain(store: EntryStore) -> None:

@@ -119,9 +119,12 @@ def test_assembling_checks_each_supplied_hash() -> None:
 def test_the_memory_store_refuses_nodes_that_are_not_hashes() -> None:
     store = MemoryStore(origin="court.example/memory")
     now = datetime(2026, 3, 2, tzinfo=timezone.utc)
-    for nodes in ({(0, 0): b"short"}, {(0, -1): bytes(32)}):
+    for nodes, message in (
+        ({(0, 0): b"short"}, "32-byte SHA-256 hash"),
+        ({(0, -1): bytes(32)}, r"node \(0, -1\) is not completed"),
+    ):
         batch = AppendBatch(entries=[(0, b"{}")], nodes=nodes, last_time=now, last_signer="k")
-        with pytest.raises(InputError, match="32-byte hash"):
+        with pytest.raises(InputError, match=message):
             store.append_batch(lambda _head, _store, batch=batch: (batch, None))
         assert store.size() == 0
 

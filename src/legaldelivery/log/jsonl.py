@@ -33,7 +33,7 @@ from legaldelivery.errors import InputError, StoreError, VerificationError
 
 # One limit for every reader and writer of entries, re-exported here for the store's readers.
 from legaldelivery.log.entry import MAX_ENTRY_BYTES, LogEntry, entry_hash
-from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey
+from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey, check_batch
 
 if sys.platform != "win32":
     import fcntl
@@ -579,17 +579,14 @@ class JsonlStore(EntryStore):
                 raise InputError(_torn_message(*self._torn), path=str(self._path))
             head = self._current_head()
             batch, result = prepare(head, self)
-            if not batch.entries:
+            checked = check_batch(head.size, batch)
+            if not checked.datas:
                 return result
             tree = self._tree.copy()
             payload = bytearray()
             offsets: list[int] = []
             rows: list[merkle.NodeHash] = []
-            for offset, (seq, data) in enumerate(batch.entries):
-                if seq != head.size + offset:
-                    raise InputError(
-                        f"batch entry must have seq {head.size + offset}", path="seq", got=seq
-                    )
+            for seq, data in enumerate(checked.datas, head.size):
                 if b"\n" in data:
                     raise InputError(
                         "an entry's canonical bytes never hold a line end", path=f"entry {seq}"
@@ -604,21 +601,25 @@ class JsonlStore(EntryStore):
                 offsets.append(self._end + len(payload))
                 payload += data
                 payload += b"\n"
-                rows.extend(tree.append_returning_nodes(merkle.leaf_hash(data)))
-            computed = {(row.level, row.index): row.hash for row in rows}
-            if computed != {tuple(key): bytes(value) for key, value in batch.nodes.items()}:
-                raise InputError(
-                    "the batch's Merkle nodes do not match its entries' bytes", path="nodes"
-                )
-            self._write(bytes(payload), len(batch.entries))
+                # check_batch has matched the leaf hash to the bytes.
+                rows.extend(tree.append_returning_nodes(checked.nodes[0, seq]))
+            # This store rebuilds the inner nodes from its own tree, so unlike the others
+            # it can also refuse a wrong inner hash: the caller's tree is not this log's.
+            for level, index, digest in rows:
+                if checked.nodes[level, index] != digest:
+                    raise InputError(
+                        f"the batch's Merkle node ({level}, {index}) does not match this "
+                        "log's tree",
+                        path="nodes",
+                    )
+            self._write(bytes(payload), len(checked.datas))
             self._offsets.extend(offsets)
             self._end += len(payload)
             self._tree = tree
             self._store_nodes(rows)
-            last_seq, last_data = batch.entries[-1]
             self._head = Head(
-                size=last_seq + 1,
-                last_hash=entry_hash(last_data),
+                size=head.size + len(checked.datas),
+                last_hash=entry_hash(checked.datas[-1]),
                 last_time=batch.last_time,
                 last_signer=batch.last_signer,
             )

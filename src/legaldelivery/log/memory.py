@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from legaldelivery.errors import InputError
 from legaldelivery.log.entry import entry_hash
-from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey
+from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey, check_batch
 from legaldelivery.merkle import HASH_SIZE
 
 __all__ = ["MemoryStore"]
@@ -49,38 +49,23 @@ class MemoryStore(EntryStore):
         with self._lock:
             batch, result = prepare(self._head, self)
             size = len(self._entries)
-            for offset, (seq, _data) in enumerate(batch.entries):
-                if seq != size + offset:
-                    raise InputError(
-                        f"batch entry must have seq {size + offset}", path="seq", got=seq
-                    )
-            if not batch.entries:
+            # Checked in full before anything changes: the batch is all or nothing.
+            checked = check_batch(size, batch)
+            if not checked.datas:
                 return result
-            # Validate everything before mutating anything: the batch is all or nothing.
-            have: dict[int, int] = {}
-            for (level, index), node in sorted(batch.nodes.items()):
-                if level < 0 or index < 0 or len(node) != HASH_SIZE:
-                    raise InputError(
-                        f"node ({level}, {index}) must be a {HASH_SIZE}-byte hash at a "
-                        "position >= 0",
-                        path="nodes",
-                    )
-                stored = self._count(level)
-                # Earlier nodes of this same batch count: they fill the level before this one.
-                if index > have.get(level, stored):
-                    raise InputError(f"node ({level}, {index}) leaves a gap", path="nodes")
-                have[level] = max(have.get(level, stored), index + 1)
-            for _seq, data in batch.entries:
-                self._entries.append(data)
-            for (level, index), node in sorted(batch.nodes.items()):
+            new_size = size + len(checked.datas)
+            self._entries.extend(checked.datas)
+            # The batch holds exactly the subtrees it completes: at each level, those
+            # after the ones stored, so each level grows at its end.
+            for level in range(new_size.bit_length()):
                 while len(self._levels) <= level:
                     self._levels.append(bytearray())
-                if index == self._count(level):
-                    self._levels[level] += node
-            last_seq, last_data = batch.entries[-1]
+                self._levels[level] += b"".join(
+                    checked.nodes[level, index] for index in range(size >> level, new_size >> level)
+                )
             self._head = Head(
-                size=last_seq + 1,
-                last_hash=entry_hash(last_data),
+                size=new_size,
+                last_hash=entry_hash(checked.datas[-1]),
                 last_time=batch.last_time,
                 last_signer=batch.last_signer,
             )

@@ -24,11 +24,10 @@ from urllib.parse import quote
 
 import attrs
 
-from legaldelivery import merkle
 from legaldelivery.errors import InputError, LegalDeliveryError, StoreError
 from legaldelivery.instants import format_instant, to_utc
 from legaldelivery.log.entry import LogEntry, entry_hash
-from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey
+from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey, check_batch
 
 _MISSING_DRIVER: ImportError | None
 try:
@@ -873,40 +872,19 @@ class PostgresStore(EntryStore):
 def _checked_batch(
     size: int, batch: AppendBatch
 ) -> tuple[list[int], list[bytes], list[int], list[int], list[bytes]]:
-    """The batch as column arrays, once it is shown to extend a log of ``size`` exactly.
+    """The batch as column arrays, once :func:`~legaldelivery.log.store.check_batch` has
+    shown it to extend a log of ``size`` entries exactly.
 
-    Every entry must sit at the next position, and the nodes must be exactly the perfect
-    subtrees the entries complete -- those whose last leaf falls in ``(size, new size]``
-    -- with each entry's leaf hash matching its bytes: the database then holds a tree
-    that any later proof can be assembled from.
+    Entries become ``(seqs, datas)``, nodes ``(levels, indexes, hashes)`` in key order:
+    one array per column, so each table takes the whole batch in one statement.
     """
-    seqs: list[int] = []
-    datas: list[bytes] = []
-    for expected_seq, (seq, data) in enumerate(batch.entries, size):
-        if seq != expected_seq:
-            raise InputError(f"batch entry must have seq {expected_seq}", path="seq", got=seq)
-        seqs.append(seq)
-        datas.append(bytes(data))
-    new_size = size + len(seqs)
+    checked = check_batch(size, batch)
+    seqs = list(range(size, size + len(checked.datas)))
     levels: list[int] = []
     indexes: list[int] = []
     hashes: list[bytes] = []
-    for (level, index), digest in sorted(batch.nodes.items()):
-        if not 0 <= level <= _MAX_LEVEL or index < 0 or not size < (index + 1) << level <= new_size:
-            raise InputError(
-                f"node ({level}, {index}) is not completed by entries {size}..{new_size - 1}",
-                path="nodes",
-            )
+    for (level, index), digest in sorted(checked.nodes.items()):
         levels.append(level)
         indexes.append(index)
-        hashes.append(bytes(digest))
-    completed = sum((new_size >> level) - (size >> level) for level in range(new_size.bit_length()))
-    if len(levels) != completed:
-        raise InputError(
-            f"the batch completes {completed} Merkle nodes but carries {len(levels)}",
-            path="nodes",
-        )
-    for seq, data in zip(seqs, datas, strict=True):
-        if batch.nodes.get((0, seq)) != merkle.leaf_hash(data):
-            raise InputError(f"the leaf hash of entry {seq} does not match its bytes", path="nodes")
-    return seqs, datas, levels, indexes, hashes
+        hashes.append(digest)
+    return seqs, checked.datas, levels, indexes, hashes

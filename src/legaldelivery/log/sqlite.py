@@ -26,7 +26,7 @@ from legaldelivery import merkle
 from legaldelivery.errors import InputError, StoreError
 from legaldelivery.instants import format_instant, to_utc
 from legaldelivery.log.entry import LogEntry, entry_hash
-from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey
+from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey, check_batch
 
 __all__ = [
     "FILE_FORMAT",
@@ -145,6 +145,11 @@ def _last_leaf(level: int, index: int) -> int:
 def _completed_levels(seq: int) -> int:
     """How many perfect subtrees entry ``seq`` completes: levels 0 .. ctz(seq + 1)."""
     return ((seq + 1) & -(seq + 1)).bit_length()
+
+
+def _completed_nodes(seq: int) -> list[NodeKey]:
+    """The subtrees entry ``seq`` completes, lowest level first: its row's hashes, in order."""
+    return [(level, ((seq + 1) >> level) - 1) for level in range(_completed_levels(seq))]
 
 
 def _hashes_v1(conn: sqlite3.Connection, seqs: Sequence[int]) -> dict[int, bytes]:
@@ -773,9 +778,14 @@ class SqliteStore(EntryStore):
 def _checked_batch(
     size: int, batch: AppendBatch
 ) -> tuple[list[tuple[int, bytes, bytes]], Mapping[NodeKey, bytes]]:
-    """The batch's rows ``(seq, hashes, data)`` and its node hashes as bytes, once it is
-    shown to extend a log of ``size`` entries exactly: every subtree hash the entries
-    complete, and no other, each leaf hash that of its entry's bytes."""
+    """The batch's rows ``(seq, hashes, data)`` and its node hashes as bytes, once
+    :func:`~legaldelivery.log.store.check_batch` would accept it for a log of ``size``.
+
+    A pre-check for the common case: in one pass it takes a batch of plain ``bytes``
+    that is right, and hands anything else -- wrong, or only unusual (bytearray hashes)
+    -- to ``check_batch``, which decides and says which rule failed. It takes no batch
+    that ``check_batch`` refuses (tests/log/test_sqlite.py checks this differentially).
+    """
     stored = batch.nodes
     leaf_hash = merkle.leaf_hash
     rows: list[tuple[int, bytes, bytes]] = []
@@ -808,49 +818,13 @@ def _checked_batch(
         # the batch carries no other.
         if carried == len(stored):
             return rows, stored
-    # Something is wrong, or only unusual (bytearray hashes): check it all the long way.
-    rows = _checked_batch_slowly(size, batch)
-    return rows, {key: bytes(digest) for key, digest in stored.items()}
-
-
-def _checked_batch_slowly(size: int, batch: AppendBatch) -> list[tuple[int, bytes, bytes]]:
-    """:func:`_checked_batch` one rule at a time: the InputError says which one failed."""
-    datas: list[bytes] = []
-    for offset, (seq, data) in enumerate(batch.entries):
-        if seq != size + offset:
-            raise InputError(f"batch entry must have seq {size + offset}", path="seq", got=seq)
-        datas.append(bytes(data))
-    new_size = size + len(datas)
-    # Exactly the subtrees whose last leaf lies in [size, new_size) are completed by the
-    # batch: count them per level and check each key, so no node is missing or extra.
-    expected = sum((new_size >> level) - (size >> level) for level in range(new_size.bit_length()))
-    stored = batch.nodes
-    for (level, index), digest in stored.items():
-        if level < 0 or index < 0 or not size <= _last_leaf(level, index) < new_size:
-            raise InputError(
-                f"node ({level}, {index}) is not completed by entries {size}..{new_size - 1}",
-                path="nodes",
-            )
-        # Hashes sit side by side in their entry's row: each must be exactly 32 bytes.
-        if not isinstance(digest, (bytes, bytearray, memoryview)) or len(digest) != 32:
-            raise InputError(
-                f"node ({level}, {index}): expected a 32-byte SHA-256 hash", path="nodes"
-            )
-    if len(stored) != expected:
-        raise InputError(
-            f"the batch completes {expected} Merkle nodes but carries {len(stored)}", path="nodes"
-        )
-    rows: list[tuple[int, bytes, bytes]] = []
-    for seq, data in enumerate(datas, size):
-        if stored.get((0, seq)) != merkle.leaf_hash(data):
-            raise InputError(f"the leaf hash of entry {seq} does not match its bytes", path="nodes")
-        # Every key is in range and the count is right, so each completed node is present.
-        hashes = b"".join(
-            bytes(stored[level, ((seq + 1) >> level) - 1])
-            for level in range(_completed_levels(seq))
-        )
-        rows.append((seq, hashes, data))
-    return rows
+    # Something is wrong, or only unusual: the rules decide, and lay out what they accept.
+    checked = check_batch(size, batch)
+    rows = [
+        (seq, b"".join(checked.nodes[key] for key in _completed_nodes(seq)), data)
+        for seq, data in enumerate(checked.datas, size)
+    ]
+    return rows, checked.nodes
 
 
 def _remove_database(target: Path) -> None:

@@ -11,6 +11,12 @@ the callback the current head, and atomically writes what the callback returns. 
 that several processes share (SQLite, PostgreSQL) can then serialise writers without the
 log layer knowing how.
 
+Every store checks the batch with :func:`check_batch` before it writes anything: the
+rules a batch must meet are defined there once, so every store takes the same batches
+and refuses the others with the same :class:`~legaldelivery.errors.InputError`. A store
+may first try a faster check of its own, but only to take batches ``check_batch``
+accepts; whatever that check cannot take at once goes to ``check_batch``, which decides.
+
 .. versionadded:: 0.1.0
 """
 
@@ -23,7 +29,10 @@ from typing import TypeVar
 
 import attrs
 
-__all__ = ["AppendBatch", "EntryStore", "Head", "NodeKey"]
+from legaldelivery import merkle
+from legaldelivery.errors import InputError
+
+__all__ = ["AppendBatch", "CheckedBatch", "EntryStore", "Head", "NodeKey", "check_batch"]
 
 NodeKey = tuple[int, int]
 """(level, index) of a perfect subtree."""
@@ -56,8 +65,126 @@ class AppendBatch:
     last_signer: str
 
 
+@attrs.frozen(kw_only=True)
+class CheckedBatch:
+    """An :class:`AppendBatch` that :func:`check_batch` has shown to extend a log exactly.
+
+    ``datas`` are the entries' canonical bytes in sequence order, the first at the size
+    the batch was checked against. ``nodes`` maps each perfect subtree the entries
+    complete, and no other, to its 32-byte hash, ordered by the entry that completes it
+    and then by level. Every value is ``bytes``, copied from what the batch held, so a
+    store keeps nothing the caller can still change.
+
+    .. versionadded:: 0.1.0
+    """
+
+    datas: list[bytes]
+    nodes: dict[NodeKey, bytes]
+
+
+# What a batch may hold as an entry's bytes or a node's hash; each is copied into bytes.
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
+def _completed_by(seq: int) -> list[NodeKey]:
+    """The perfect subtrees whose last leaf is entry ``seq``, lowest level first.
+
+    Appending entry ``seq`` completes one subtree per trailing one bit of ``seq``, plus
+    its own leaf: at level ``l`` the one with index ``((seq + 1) >> l) - 1``.
+    """
+    levels = ((seq + 1) & -(seq + 1)).bit_length()
+    return [(level, ((seq + 1) >> level) - 1) for level in range(levels)]
+
+
+def _node_name(key: object) -> str:
+    """``(level, index)`` as messages write it, whatever the caller used as a key."""
+    if isinstance(key, tuple) and len(key) == 2:
+        return f"({key[0]}, {key[1]})"
+    return repr(key)
+
+
+def check_batch(size: int, batch: AppendBatch) -> CheckedBatch:
+    """Check that ``batch`` extends a log of ``size`` entries exactly; return its bytes.
+
+    This is the one definition of a well-formed batch: every store calls it (or takes
+    only what it would take) before it writes. The rules, checked in this order, the
+    first one broken raising :class:`~legaldelivery.errors.InputError`:
+
+    1. The entries are numbered ``size``, ``size + 1``, ... (integers), and each holds
+       bytes (a ``bytearray`` or ``memoryview`` is copied).
+    2. Every node is a perfect subtree that one of the entries completes -- its last
+       leaf lies in ``[size, new_size)`` -- and its hash is 32 bytes.
+    3. No such subtree is missing: there are as many nodes as the entries complete,
+       ``sum((new_size >> l) - (size >> l) for every level l)``.
+    4. Each entry's leaf node ``(0, seq)`` is :func:`~legaldelivery.merkle.leaf_hash` of
+       its bytes.
+
+    Node keys are matched as any mapping matches them, by equality. The hashes of inner
+    nodes are taken as given: checking them needs the tree's earlier nodes, which a
+    store does not read to append; an audit finds a wrong one, since the root differs.
+
+    >>> from datetime import datetime, timezone
+    >>> data = b'{"seq":0}'
+    >>> batch = AppendBatch(
+    ...     entries=[(0, data)],
+    ...     nodes={(0, 0): merkle.leaf_hash(data)},
+    ...     last_time=datetime(2026, 3, 2, tzinfo=timezone.utc),
+    ...     last_signer="key",
+    ... )
+    >>> check_batch(0, batch).datas
+    [b'{"seq":0}']
+    >>> check_batch(1, batch)
+    Traceback (most recent call last):
+    ...
+    legaldelivery.errors.InputError: seq: batch entry must have seq 1 (got 0)
+
+    .. versionadded:: 0.1.0
+    """
+    datas: list[bytes] = []
+    for expected_seq, (seq, data) in enumerate(batch.entries, size):
+        if not isinstance(seq, int) or seq != expected_seq:
+            raise InputError(f"batch entry must have seq {expected_seq}", path="seq", got=seq)
+        if not isinstance(data, _BYTES_LIKE):
+            # The type only: an entry's bytes may hold personal data.
+            raise InputError(
+                f"batch entry {expected_seq} must hold bytes, not {type(data).__name__}",
+                path="data",
+            )
+        datas.append(bytes(data))
+    new_size = size + len(datas)
+
+    completed = [key for seq in range(size, new_size) for key in _completed_by(seq)]
+    expected_keys = set(completed)
+    hashes: dict[NodeKey, bytes] = {}
+    for key, digest in batch.nodes.items():
+        if key not in expected_keys:
+            raise InputError(
+                f"node {_node_name(key)} is not completed by entries {size}..{new_size - 1}",
+                path="nodes",
+            )
+        copied = bytes(digest) if isinstance(digest, _BYTES_LIKE) else None
+        if copied is None or len(copied) != merkle.HASH_SIZE:
+            raise InputError(
+                f"node {_node_name(key)}: expected a 32-byte SHA-256 hash", path="nodes"
+            )
+        hashes[key] = copied
+    # Every key is one of the completed subtrees, and no two keys are equal: fewer keys
+    # than subtrees means some are missing.
+    if len(hashes) != len(completed):
+        raise InputError(
+            f"the batch completes {len(completed)} Merkle nodes but carries {len(hashes)}",
+            path="nodes",
+        )
+    nodes = {key: hashes[key] for key in completed}
+
+    for seq, data in enumerate(datas, size):
+        if nodes[0, seq] != merkle.leaf_hash(data):
+            raise InputError(f"the leaf hash of entry {seq} does not match its bytes", path="nodes")
+    return CheckedBatch(datas=datas, nodes=nodes)
+
+
 class EntryStore(abc.ABC):
-    """Storage for one evidence log. Implementations: memory, SQLite, JSON Lines."""
+    """Storage for one evidence log. Implementations: memory, SQLite, JSON Lines, PostgreSQL."""
 
     @property
     @abc.abstractmethod
@@ -76,8 +203,10 @@ class EntryStore(abc.ABC):
     def append_batch(self, prepare: Callable[[Head, EntryStore], tuple[AppendBatch, T]]) -> T:
         """Under the store's write lock: call ``prepare(head, self)``, write, commit.
 
-        ``prepare`` may read nodes and entries through the store it is given. Nothing is
-        written if it raises. Returns what ``prepare`` returned beside the batch.
+        ``prepare`` may read nodes and entries through the store it is given. The batch
+        it returns is checked with :func:`check_batch` against the head's size. Nothing
+        is written if ``prepare`` raises or the batch is refused. Returns what
+        ``prepare`` returned beside the batch.
         """
 
     @abc.abstractmethod
