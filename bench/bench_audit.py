@@ -28,7 +28,7 @@ from legaldelivery.log import EvidenceLog
 from legaldelivery.log.entry import LogEntry, entry_hash
 
 ENTRIES = _common.scaled(20_000, 4_000)
-ROUNDS = _common.scaled(3, 1)
+ROUNDS = _common.scaled(5, 1)
 WORKERS = 2
 
 
