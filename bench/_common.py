@@ -123,6 +123,31 @@ def fresh(task: str, *args: object, timeout: float = 1800) -> Any:
     return json.loads(done.stdout)
 
 
+def _log_files(path: Path) -> list[Path]:
+    """A SQLite log's file and its write-ahead log, those that exist."""
+    return [f for f in (path, Path(f"{path}-wal")) if f.exists()]
+
+
+def warm(path: Path) -> None:
+    """Read a log's files through once, so the operating system holds them in its cache."""
+    for file in _log_files(path):
+        with open(file, "rb") as f:
+            while f.read(1 << 20):
+                pass
+
+
+def evict(path: Path) -> None:
+    """Ask the operating system to drop a log's files from its page cache (where it can)."""
+    for file in _log_files(path):
+        fd = os.open(file, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # only clean pages can be dropped
+            if hasattr(os, "posix_fadvise"):
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 

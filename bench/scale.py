@@ -43,8 +43,18 @@ def append_rate(log: EvidenceLog, count: int = APPEND_BATCH) -> float:
     return count / _common.timed(work)
 
 
-def proof_times(path: Path, size: int, seed: int = 1) -> dict[str, Any]:
-    """Proof medians at ``size`` from a fresh process (see ``_tasks.proofs``)."""
+def proof_times(path: Path, size: int, seed: int = 1, *, cold: bool = False) -> dict[str, Any]:
+    """Proof medians at ``size`` from a fresh process (see ``_tasks.proofs``).
+
+    The process starts with nothing cached of its own; what the operating system holds
+    of the file is set first, so that two logs compare alike: by default the whole file
+    is read through once (a server that has been running has its log in the page cache),
+    with ``cold`` it is dropped from the page cache, and every page read goes to the disk.
+    """
+    if cold:
+        _common.evict(path)
+    else:
+        _common.warm(path)
     answer: dict[str, Any] = _common.fresh("proofs", str(path), size, PROOFS, seed)
     return answer
 
