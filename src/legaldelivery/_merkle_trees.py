@@ -33,6 +33,19 @@ from legaldelivery.errors import InputError
 # --- incremental tree --------------------------------------------------------------------
 
 
+def _admitted(value: object, index: int, name: str, position: int | None = None) -> bytes:
+    """``value`` as the leaf hash at ``index``: 32 bytes, and the tree not yet full.
+
+    ``name`` (with ``[position]`` for one of many) is the argument errors point at. The
+    one check every way of appending a leaf makes, before the tree changes.
+    """
+    if type(value) is not bytes or len(value) != HASH_SIZE:
+        value = _supplied_hash(value, name if position is None else f"{name}[{position}]")
+    if index >= MAX_TREE_SIZE:
+        raise InputError("the tree is full (2**63 - 1 leaves)", path=name)
+    return value
+
+
 class MerkleAccumulator:
     """An append-only Merkle tree that keeps only the roots of its perfect subtrees.
 
@@ -120,11 +133,8 @@ class MerkleAccumulator:
         >>> tree.append(leaf_hash(b"a")), tree.append(leaf_hash(b"b"))
         (0, 1)
         """
-        if type(leaf_hash) is not bytes or len(leaf_hash) != HASH_SIZE:
-            leaf_hash = _supplied_hash(leaf_hash, "leaf_hash")
         index = self._size
-        if index >= MAX_TREE_SIZE:
-            raise InputError("the tree is full (2**63 - 1 leaves)", path="leaf_hash")
+        leaf_hash = _admitted(leaf_hash, index, "leaf_hash")
         frontier = self._frontier
         carry = leaf_hash
         bits = index
@@ -150,11 +160,8 @@ class MerkleAccumulator:
         >>> [(row.level, row.index) for row in tree.append_returning_nodes(leaf_hash(b"b"))]
         [(0, 1), (1, 0)]
         """
-        if type(leaf_hash) is not bytes or len(leaf_hash) != HASH_SIZE:
-            leaf_hash = _supplied_hash(leaf_hash, "leaf_hash")
         index = self._size
-        if index >= MAX_TREE_SIZE:
-            raise InputError("the tree is full (2**63 - 1 leaves)", path="leaf_hash")
+        leaf_hash = _admitted(leaf_hash, index, "leaf_hash")
         frontier = self._frontier
         carry = leaf_hash
         # tuple.__new__ skips NamedTuple's Python-level __new__: rows are made on every append.
@@ -187,11 +194,7 @@ class MerkleAccumulator:
         first = size = self._size
         try:
             for item in leaf_hashes:
-                carry = item
-                if type(carry) is not bytes or len(carry) != HASH_SIZE:
-                    carry = _supplied_hash(carry, f"leaf_hashes[{size - first}]")
-                if size >= MAX_TREE_SIZE:
-                    raise InputError("the tree is full (2**63 - 1 leaves)", path="leaf_hashes")
+                carry = _admitted(item, size, "leaf_hashes", size - first)
                 bits = size
                 while bits & 1:
                     carry = sha(prefix + frontier.pop() + carry).digest()
@@ -275,11 +278,8 @@ class MerkleTree:
         >>> tree.append(leaf_hash(b"a")), tree.append(leaf_hash(b"b"))
         (0, 1)
         """
-        if type(leaf_hash) is not bytes or len(leaf_hash) != HASH_SIZE:
-            leaf_hash = _supplied_hash(leaf_hash, "leaf_hash")
         index = self._size
-        if index >= MAX_TREE_SIZE:
-            raise InputError("the tree is full (2**63 - 1 leaves)", path="leaf_hash")
+        leaf_hash = _admitted(leaf_hash, index, "leaf_hash")
         levels = self._levels
         levels[0] += leaf_hash
         if index & 1:
@@ -315,11 +315,7 @@ class MerkleTree:
         index = self._size
         try:
             for position, item in enumerate(leaf_hashes):
-                carry = item
-                if type(carry) is not bytes or len(carry) != HASH_SIZE:
-                    carry = _supplied_hash(carry, f"leaf_hashes[{position}]")
-                if index >= MAX_TREE_SIZE:
-                    raise InputError("the tree is full (2**63 - 1 leaves)", path="leaf_hashes")
+                carry = _admitted(item, index, "leaf_hashes", position)
                 self._push(index, carry)
                 index += 1
         finally:
