@@ -26,7 +26,14 @@ from legaldelivery import merkle
 from legaldelivery.errors import InputError, StoreError
 from legaldelivery.instants import format_instant, to_utc
 from legaldelivery.log.entry import LogEntry, entry_hash
-from legaldelivery.log.store import AppendBatch, EntryStore, Head, NodeKey, check_batch
+from legaldelivery.log.store import (
+    AppendBatch,
+    EntryStore,
+    Head,
+    NodeKey,
+    check_batch,
+    completed_by,
+)
 
 __all__ = [
     "FILE_FORMAT",
@@ -142,30 +149,19 @@ def _last_leaf(level: int, index: int) -> int:
     return ((index + 1) << level) - 1
 
 
-def _completed_levels(seq: int) -> int:
-    """How many perfect subtrees entry ``seq`` completes: levels 0 .. ctz(seq + 1)."""
-    return ((seq + 1) & -(seq + 1)).bit_length()
-
-
-def _completed_nodes(seq: int) -> list[NodeKey]:
-    """The subtrees entry ``seq`` completes, lowest level first: its row's hashes, in order."""
-    return [(level, ((seq + 1) >> level) - 1) for level in range(_completed_levels(seq))]
-
-
 def _hashes_v1(conn: sqlite3.Connection, seqs: Sequence[int]) -> dict[int, bytes]:
     """Read each entry's completed subtree hashes from a version 1 ``nodes`` table."""
-    keys = [
-        (level, ((seq + 1) >> level) - 1) for seq in seqs for level in range(_completed_levels(seq))
-    ]
+    # An entry's row holds the hashes of the subtrees it completes, lowest level first.
+    keys = [key for seq in seqs for key in completed_by(seq)]
     found = _select_nodes_v1(conn, keys)
     packed: dict[int, bytes] = {}
     for seq in seqs:
         parts = []
-        for level in range(_completed_levels(seq)):
-            digest = found.get((level, ((seq + 1) >> level) - 1))
+        for level, index in completed_by(seq):
+            digest = found.get((level, index))
             if digest is None:
                 raise InputError(
-                    f"entry {seq}: the Merkle node ({level}, {((seq + 1) >> level) - 1}) is "
+                    f"entry {seq}: the Merkle node ({level}, {index}) is "
                     "missing; the file cannot be migrated (open it read_only to audit it)",
                     path="nodes",
                 )
@@ -821,7 +817,7 @@ def _checked_batch(
     # Something is wrong, or only unusual: the rules decide, and lay out what they accept.
     checked = check_batch(size, batch)
     rows = [
-        (seq, b"".join(checked.nodes[key] for key in _completed_nodes(seq)), data)
+        (seq, b"".join(checked.nodes[key] for key in completed_by(seq)), data)
         for seq, data in enumerate(checked.datas, size)
     ]
     return rows, checked.nodes

@@ -32,7 +32,15 @@ import attrs
 from legaldelivery import merkle
 from legaldelivery.errors import InputError
 
-__all__ = ["AppendBatch", "CheckedBatch", "EntryStore", "Head", "NodeKey", "check_batch"]
+__all__ = [
+    "AppendBatch",
+    "CheckedBatch",
+    "EntryStore",
+    "Head",
+    "NodeKey",
+    "check_batch",
+    "completed_by",
+]
 
 NodeKey = tuple[int, int]
 """(level, index) of a perfect subtree."""
@@ -86,7 +94,7 @@ class CheckedBatch:
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
-def _completed_by(seq: int) -> list[NodeKey]:
+def completed_by(seq: int) -> list[NodeKey]:
     """The perfect subtrees whose last leaf is entry ``seq``, lowest level first.
 
     Appending entry ``seq`` completes one subtree per trailing one bit of ``seq``, plus
@@ -153,7 +161,7 @@ def check_batch(size: int, batch: AppendBatch) -> CheckedBatch:
         datas.append(bytes(data))
     new_size = size + len(datas)
 
-    completed = [key for seq in range(size, new_size) for key in _completed_by(seq)]
+    completed = [key for seq in range(size, new_size) for key in completed_by(seq)]
     expected_keys = set(completed)
     hashes: dict[NodeKey, bytes] = {}
     for key, digest in batch.nodes.items():
